@@ -1,0 +1,1 @@
+"""One module per ``b24sync`` sub-command."""
