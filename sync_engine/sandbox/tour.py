@@ -50,7 +50,8 @@ Bitrix24–JIRA Studio — demo sandbox
 Two offline twins are running with the demo company's data (Russian names, as in the case study):
 
   JIRA twin      {j}
-                 {probe['jira']}; user "{info['jira_user']}", API token below; {probe['issues']} purchase requests in PROC
+                 {probe['jira']}; user "{info['jira_user']}"
+                 {probe['issues']} purchase requests in project PROC
   Bitrix24 twin  {b}
                  inbound webhook of {probe['bitrix_user']}; {probe['deals']} deals
 
@@ -62,7 +63,8 @@ Try it:
   curl -s '{b}crm.deal.list.json?select[]=ID&select[]=TITLE&select[]=STAGE_ID'
   curl -s '{b}batch.json' -H 'Content-Type: application/json' \\
        -d '{{"cmd":{{"me":"user.current","stages":"crm.status.list?filter[ENTITY_ID]=DEAL_STAGE"}}}}'
-  .venv/bin/python -c "from jira import JIRA; j=JIRA('{j}', basic_auth=('{info['jira_user']}', '{info['jira_token']}')); \\
+  .venv/bin/python -c "from jira import JIRA; \\
+j=JIRA('{j}', basic_auth=('{info['jira_user']}', '{info['jira_token']}')); \\
 print([i.key for i in j.search_issues('project = PROC ORDER BY key', maxResults=5)])"
 
 Admin endpoint (both twins, Bearer admin token): GET /_sandbox/counters, POST /_sandbox/faults

@@ -37,7 +37,7 @@ class ThreadedTwinServer:
             self._server = uvicorn.Server(config)
             self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
             task = asyncio.create_task(self._server.serve(sockets=[sock]))
-            while not self._server.started and not task.done():
+            while not self._server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
                 await asyncio.sleep(0.01)
             ready.set()
             try:
