@@ -106,6 +106,10 @@ class Connector(Protocol):
         self, scope: EntityScope, ids: Sequence[str], *, fields: Sequence[str] | None = None
     ) -> list[Record]: ...
 
+    async def find(self, scope: EntityScope, field: str, values: Sequence[str]) -> list[Record]:
+        """Records whose ``field`` equals one of ``values`` exactly (stamps, match keys), batched."""
+        ...
+
     async def create_many(self, scope: EntityScope, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
 
     async def update_many(
