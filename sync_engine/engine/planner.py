@@ -178,7 +178,7 @@ class Planner:
                 if not rule.on_create or not rule.writes_to(target):
                     continue
                 raw = (rule.read_jira if side is Side.JIRA else rule.read_bitrix24)(source.fields)
-                out = (rule.to_bitrix24 if target is Side.BITRIX24 else rule.to_jira)(raw)
+                out = (rule.to_bitrix24 if target is Side.BITRIX24 else rule.to_jira)(raw, source.fields)
                 target_field = rule.bitrix24_field if target is Side.BITRIX24 else rule.jira_field
                 assert target_field is not None
                 if out is None or out == "":
@@ -250,8 +250,8 @@ class Planner:
         base = old_shadow.get(rule.id)
         can_b = rule.writes_to(Side.BITRIX24)
         can_j = rule.writes_to(Side.JIRA)
-        out_b = rule.to_bitrix24(jraw) if can_b else None
-        out_j = rule.to_jira(braw) if can_j else None
+        out_b = rule.to_bitrix24(jraw, jrec.fields) if can_b else None
+        out_j = rule.to_jira(braw, brec.fields) if can_j else None
         state = FieldState(
             jira=nj,
             bitrix24=nb,

@@ -26,9 +26,15 @@ class Side(StrEnum):
 
 Reader = Callable[[Mapping[str, Any]], Any]
 Converter = Callable[[Any], Any]
+# (raw source value, the source record's raw fields) -> raw value for the target
+Writer = Callable[[Any, Mapping[str, Any]], Any]
 
 
 def _identity(value: Any) -> Any:
+    return value
+
+
+def _pass(value: Any, record: Mapping[str, Any]) -> Any:
     return value
 
 
@@ -36,8 +42,9 @@ def _identity(value: Any) -> Any:
 class FieldRule:
     """One mapping, compiled.
 
-    ``read_*`` take a record's raw fields and give the raw source value (several fields for a
-    template); ``to_*`` turn a raw value of one side into the raw value to write on the other;
+    ``read_*`` take a record's raw fields and give the raw source value (a rendered text for a
+    template); ``to_*`` turn a raw value of one side (with its record, for transforms that read other
+    fields) into the raw value to write on the other;
     ``norm_*`` give comparable values (what the shadow stores). A side's field id is None when the
     rule can never write there (e.g. a template target is written, its sources are not).
     """
@@ -49,8 +56,8 @@ class FieldRule:
     bitrix24_field: str | None
     read_jira: Reader
     read_bitrix24: Reader
-    to_bitrix24: Converter = _identity
-    to_jira: Converter = _identity
+    to_bitrix24: Writer = _pass
+    to_jira: Writer = _pass
     norm_jira: Converter = _identity
     norm_bitrix24: Converter = _identity
     on_create: bool = True
