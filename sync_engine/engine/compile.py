@@ -175,11 +175,20 @@ def compile_profile(
         _rule(m, jmap.get(m.jira_field or ""), bmap.get(m.bitrix24_field or ""), env, jmap, bmap)
         for m in profile.mappings
     )
-    match = None
-    if profile.matching.mode != "create_only" and profile.matching.rules:
-        first = profile.matching.rules[0]
-        normalise = _NORMALISE[first.normalise]
-        match = MatchRule(first.jira_field, first.bitrix24_field, lambda v: normalise(_match_value(v)))
+    # A rule pairing a side's own identity (JIRA key/id, Bitrix24 ID) with a field of the other side
+    # names where that identity is stamped: that is what makes creates findable after a crash.
+    matches: list[MatchRule] = []
+    stamp_jira: str | None = None
+    stamp_b24: str | None = None
+    for rule in profile.matching.rules if profile.matching.mode != "create_only" else []:
+        if rule.bitrix24_field in ("ID", "id") and stamp_jira is None:
+            stamp_jira = rule.jira_field
+        elif rule.jira_field in ("key", "id") and stamp_b24 is None:
+            stamp_b24 = rule.bitrix24_field
+        else:
+            normalise = _NORMALISE[rule.normalise]
+            matches.append(MatchRule(rule.jira_field, rule.bitrix24_field,
+                                     lambda v, n=normalise: n(_match_value(v))))  # type: ignore[misc]
     create_in = {
         "both": frozenset({Side.JIRA, Side.BITRIX24}),
         "jira": frozenset({Side.JIRA}),
@@ -196,15 +205,14 @@ def compile_profile(
     if profile.bitrix24.category_id is not None:
         key = "categoryId" if profile.bitrix24.entity == "item" else "CATEGORY_ID"
         constants[Side.BITRIX24][key] = profile.bitrix24.category_id
-    stamps = getattr(profile, "stamps", None)
     return SyncSpec(
         profile=profile.name,
         rules=rules,
         create_in=create_in,
         policy=ConflictPolicy(profile.conflict),
-        match=match,
+        matches=tuple(matches),
         match_only=profile.matching.mode == "match_only",
-        stamp_jira_field=getattr(stamps, "jira_field", None),
-        stamp_bitrix24_field=getattr(stamps, "bitrix24_field", None),
+        stamp_jira_field=stamp_jira,
+        stamp_bitrix24_field=stamp_b24,
         constants=constants,
     )

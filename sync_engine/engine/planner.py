@@ -125,12 +125,11 @@ class Planner:
             value = _text(record.fields.get(stamp))
             if value:
                 keys.append(("stamp", value))
-        match = self.spec.match
-        if match is not None:
+        for i, match in enumerate(self.spec.matches):
             raw = record.fields.get(match.jira_field if side is Side.JIRA else match.bitrix24_field)
             value = _text(match.normalise(raw))
             if value:
-                keys.append(("match", value))
+                keys.append((f"match{i}", value))
         return keys
 
     def _index(self, records: Mapping[str, Record], side: Side, used: set[str]) -> dict[tuple[str, str], Record]:
@@ -154,11 +153,13 @@ class Planner:
             value = _text(record.fields.get(own)) if own else ""
             if value:
                 candidate = index.get(("self", value))
-        # 3. the profile's match rule (email, INN, name, ...).
-        if candidate is None and self.spec.match is not None:
+        # 3. the profile's match rules (email, INN, name, ...), in order: the first hit wins.
+        if candidate is None:
             for kind, key in self._keys(record, side):
-                if kind == "match":
-                    candidate = index.get(("match", key))
+                if kind.startswith("match"):
+                    candidate = index.get((kind, key))
+                    if candidate is not None and candidate.id not in used:
+                        break
         if candidate is not None and candidate.id in used:
             return None
         return candidate

@@ -215,8 +215,7 @@ class Runner:
                 own_values = {str(r.fields.get(stamp_own) or "").strip() for r in unlinked} - {""}
                 if own_values:
                     lookups.setdefault("key" if other is Side.JIRA else "ID", set()).update(own_values)
-            match = self.spec.match
-            if match is not None:
+            for match in self.spec.matches:
                 mine = match.jira_field if side is Side.JIRA else match.bitrix24_field
                 theirs = match.bitrix24_field if side is Side.JIRA else match.jira_field
                 vals = {str(r.fields.get(mine) or "").strip() for r in unlinked} - {""}

@@ -84,7 +84,7 @@ class SyncSpec:
     rules: tuple[FieldRule, ...]
     create_in: frozenset[Side] = frozenset({Side.JIRA, Side.BITRIX24})
     policy: ConflictPolicy = ConflictPolicy.MANUAL
-    match: MatchRule | None = None
+    matches: tuple[MatchRule, ...] = ()  # tried in order after links and stamps
     match_only: bool = False
     # Where each side records the other's id, so a re-run after a crash finds what it created.
     stamp_jira_field: str | None = None  # JIRA field holding the Bitrix24 id

@@ -79,7 +79,7 @@ def test_a_deal_carrying_our_stamp_is_matched_not_created_again() -> None:
 
 
 def test_match_rule_links_existing_records() -> None:
-    spec = SyncSpec("c", RULES, match=MatchRule("summary", "TITLE", lambda v: str(v or "").casefold()))
+    spec = SyncSpec("c", RULES, matches=(MatchRule("summary", "TITLE", lambda v: str(v or "").casefold()),))
     issue = j("1", "PROC-1", summary="Заявка Альфа", customfield_10101=2.0)
     deal = b("9", TITLE="заявка альфа", OPPORTUNITY="2.00")
     plan = Planner(spec).plan(PlanInput({"1": issue}, {"9": deal}, ["1"], ["9"]))

@@ -1,0 +1,1 @@
+"""Sync profiles: the pydantic schema and its YAML form (config as code)."""
