@@ -1,0 +1,90 @@
+"""Client-side leaky bucket that mirrors a server's request limiter.
+
+Bitrix24 (and JIRA Cloud, in spirit) meter requests with a leaky bucket: every request adds one
+unit, the bucket drains ``rate`` units per second and a request that would overflow ``burst`` is
+refused (Bitrix24: HTTP 503 ``QUERY_LIMIT_EXCEEDED``). Refusals cost a round trip plus a backoff,
+so we keep our own copy of the bucket and wait *before* sending instead. Our copy can only be an
+estimate (other clients of the same portal share the server's bucket), which is why the connector
+still retries on 503 and calls :meth:`LeakyBucket.saturate` when the server disagrees with us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class LeakyBucket:
+    """Pace callers so that at most ``burst`` requests are in the bucket, draining ``rate`` per second.
+
+    ``margin`` keeps that many units of the server's capacity unused, absorbing the time a request
+    spends between our stamp and the server's (connection set-up, pool queueing, a loaded event loop):
+    the server counts on arrival, we count on departure. The default, ``1 + rate * skew`` with
+    ``skew`` = 0.25 s, is one unit plus what the bucket drains in a quarter second.
+    """
+
+    SKEW = 0.25
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        margin: float | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be > 0 requests per second, got {rate!r}")
+        if burst < 1:
+            raise ValueError(f"burst must be >= 1, got {burst!r}")
+        if margin is None:
+            margin = min(1.0 + rate * self.SKEW, burst / 2)
+        if not 0 <= margin < burst:
+            raise ValueError(f"margin must be in [0, burst), got {margin!r}")
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self.margin = float(margin)
+        self._clock = clock
+        self._sleep = sleep
+        self._level = 0.0
+        self._stamp = clock()
+        self._lock = asyncio.Lock()
+        self.waited = 0.0
+
+    @property
+    def capacity(self) -> float:
+        return self.burst - self.margin
+
+    def level(self, now: float | None = None) -> float:
+        """Units currently in the bucket after draining up to ``now``."""
+        now = self._clock() if now is None else now
+        return max(0.0, self._level - (now - self._stamp) * self.rate)
+
+    def delay(self, now: float | None = None) -> float:
+        """Seconds to wait before one more request fits under the capacity (0 when it fits now)."""
+        overflow = self.level(now) + 1.0 - self.capacity
+        return max(0.0, overflow / self.rate)
+
+    def _add(self, now: float) -> None:
+        self._level = self.level(now) + 1.0
+        self._stamp = now
+
+    async def acquire(self) -> float:
+        """Wait until one request fits, take its unit and return the seconds waited."""
+        async with self._lock:
+            wait = self.delay()
+            if wait > 0:
+                await self._sleep(wait)
+            self._add(self._clock())
+            self.waited += wait
+            return wait
+
+    def saturate(self) -> None:
+        """The server said we are over its limit: assume its bucket is full from now on."""
+        self._level = max(self.level(), self.capacity)
+        self._stamp = self._clock()
