@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sync_engine.version import __version__
 
-COMMAND_MODULES = ("sandbox",)
+COMMAND_MODULES = ("sandbox", "connections", "profiles", "run", "demo_setup")
 
 
 class CliError(Exception):

@@ -108,7 +108,8 @@ def _user_from(raw: Mapping[str, Any], cloud: bool) -> JiraUser:
 
 
 def _record(issue: Mapping[str, Any]) -> Record:
-    fields = issue.get("fields") or {}
+    # The key is offered as a (read-only) field too, so mappings and match rules can name it.
+    fields = {**(issue.get("fields") or {}), "key": issue.get("key")}
     version = str(fields.get("updated") or "")
     return Record(
         id=str(issue.get("id")),

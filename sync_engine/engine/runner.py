@@ -9,7 +9,7 @@ from their shadows. A run that fails while reading leaves the cursors where they
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +49,7 @@ class Runner:
         *,
         overlap: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = _now,
+        prepare: Callable[[PlanInput], Awaitable[None]] | None = None,
     ) -> None:
         self.spec = spec
         self.sides = sides
@@ -56,6 +57,7 @@ class Runner:
         self.overlap = overlap
         self.clock = clock
         self._old_intents: list[int] = []
+        self._prepare = prepare  # fills run-scoped lookups (users) from the gathered records
 
     async def run(
         self, *, trigger: str = "manual", dry_run: bool = False, hints: Hints | None = None
@@ -67,6 +69,8 @@ class Runner:
         plan = Plan(profile)
         try:
             data, cursors = await self._gather(hints)
+            if self._prepare is not None:
+                await self._prepare(data)
             plan = Planner(self.spec).plan(data)
             counts = plan.counts()
             summary.matched = counts["matched"]

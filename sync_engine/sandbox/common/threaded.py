@@ -22,7 +22,7 @@ class ThreadedTwinServer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, timeout: float = 20.0) -> str:
-        from sync_engine.sandbox.server import _bind
+        from sync_engine.sandbox.server import EmbeddedServer, _bind
 
         sock = _bind(self.host, 0)
         self.url = f"http://{self.host}:{sock.getsockname()[1]}"
@@ -34,8 +34,7 @@ class ThreadedTwinServer:
             self._loop = asyncio.get_running_loop()
             await self.twin.startup()
             config = uvicorn.Config(self.twin.app, log_level="warning", access_log=False, lifespan="off")
-            self._server = uvicorn.Server(config)
-            self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+            self._server = EmbeddedServer(config)
             task = asyncio.create_task(self._server.serve(sockets=[sock]))
             while not self._server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
                 await asyncio.sleep(0.01)

@@ -1,0 +1,86 @@
+"""``b24sync run PROFILE [--dry-run] [--json]``: one sync run, or the plan of one."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from sync_engine.commands.common import (
+    USER_AND_CONNECTOR_ERRORS,
+    open_workspace,
+    print_json,
+)
+from sync_engine.engine.compile import ProfileInvalidError
+from sync_engine.engine.plan import Plan
+from sync_engine.engine.state import RunSummary
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="sync one profile now (or show its plan with --dry-run)")
+    p.add_argument("profile")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; write nothing anywhere")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    p.set_defaults(handler=_run)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe_plan(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    for c in plan.creates:
+        where = "Bitrix24" if c.target.value == "bitrix24" else "JIRA"
+        lines.append(f"create in {where} from {c.source_key or c.source_id}:")
+        lines += [f"    {ch.field}: {_short(ch.after)}" for ch in c.changes]
+    for p in plan.pairs:
+        name = f"{p.jira_key or p.jira_id} ↔ deal/record {p.bitrix24_id}"
+        if p.link_id is None:
+            lines.append(f"match {name}")
+        for u in p.updates:
+            where = "Bitrix24" if u.target.value == "bitrix24" else "JIRA"
+            lines.append(f"update {where} for {name}:")
+            lines += [f"    {ch.field}: {_short(ch.before)} → {_short(ch.after)}" for ch in u.changes]
+        for conflict in p.conflicts:
+            lines.append(f"conflict {name} on {conflict.label}: JIRA {_short(conflict.jira_value)} / Bitrix24 "
+                         f"{_short(conflict.bitrix24_value)} ({conflict.reason})")
+    for m in plan.missing:
+        lines.append(f"counterpart gone: {m.present.value} {m.present_id} (link {m.link_id})")
+    for e in plan.errors:
+        lines.append(f"error {e.side.value} {e.record_id}: {e.message}")
+    return lines
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sync_engine.cli import CliError
+
+    ws = open_workspace(args)
+    try:
+        summary, plan = asyncio.run(ws.run(args.profile, dry_run=args.dry_run))
+    except ProfileInvalidError as exc:
+        raise CliError(f"{exc}\nnothing was written") from exc
+    except USER_AND_CONNECTOR_ERRORS as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        ws.close()
+    _report(args, summary, plan)
+    return 1 if summary.error else 0
+
+
+def _report(args: argparse.Namespace, summary: RunSummary, plan: Plan) -> None:
+    if args.json:
+        print_json(summary.as_json())
+        return
+    if args.dry_run:
+        for line in describe_plan(plan) or ["nothing to do"]:
+            print(line)
+    s = summary
+    print(f"{'plan' if s.dry_run else 'run'} {s.profile}: created JIRA {s.created['jira']}, Bitrix24 "
+          f"{s.created['bitrix24']}; updated JIRA {s.updated['jira']}, Bitrix24 {s.updated['bitrix24']}; "
+          f"matched {s.matched}; unchanged {s.unchanged}; conflicts {s.conflicts}; errors {s.errors}; "
+          f"API calls JIRA {s.api_calls['jira']}, Bitrix24 {s.api_calls['bitrix24']}; {s.seconds:.2f} s")
+    if s.error:
+        print(f"run failed: {s.error}")

@@ -1,0 +1,321 @@
+"""The fixed configuration of the twin: fields, projects, issue types, statuses, workflows, users.
+
+Real JIRA keeps these in its database and admins change them rarely; the sync engine only reads them.
+Holding them as immutable code (rather than in SQLite) keeps every lookup a dict access and makes the
+custom field ids stable across restarts, which demo profiles rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from sync_engine.sandbox import seed_catalog, seed_people
+
+TEXT = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
+NUMBER = "com.atlassian.jira.plugin.system.customfieldtypes:float"
+SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"
+DATE = "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"
+
+CF_CUSTOMER = "customfield_10100"
+CF_AMOUNT = "customfield_10101"
+CF_DISTRIBUTOR = "customfield_10102"
+CF_DEAL_ID = "customfield_10103"
+CF_CURRENCY = "customfield_10104"
+CF_PRODUCT = "customfield_10105"
+CF_CLOSE_DATE = "customfield_10106"
+CUSTOM_FIELD_IDS: tuple[str, ...] = (
+    CF_CUSTOMER, CF_AMOUNT, CF_DISTRIBUTOR, CF_DEAL_ID, CF_CURRENCY, CF_PRODUCT, CF_CLOSE_DATE,
+)
+
+TIME_ZONE = "Europe/Moscow"
+
+
+@dataclass(frozen=True)
+class OptionDef:
+    id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """``kind`` is the twin's storage/validation type: string, text, number, option, date, datetime, user,
+    labels, project, issuetype, status, priority, resolution, comment, array (read-only lists)."""
+
+    id: str
+    name: str
+    kind: str
+    schema_type: str
+    custom_uri: str | None = None
+    items: str | None = None
+    settable: bool = True
+    navigable: bool = True
+    searchable: bool = True
+    orderable: bool = True
+    options: tuple[OptionDef, ...] = ()
+    clause_names: tuple[str, ...] = ()
+
+    @property
+    def custom(self) -> bool:
+        return self.custom_uri is not None
+
+    @property
+    def custom_num(self) -> int | None:
+        return int(self.id.rsplit("_", 1)[1]) if self.custom else None
+
+    def clauses(self) -> list[str]:
+        if self.custom:
+            return [f"cf[{self.custom_num}]", self.name]
+        return list(self.clause_names or (self.id,))
+
+    def schema(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": self.schema_type}
+        if self.items:
+            out["items"] = self.items
+        if self.custom:
+            out["custom"] = self.custom_uri
+            out["customId"] = self.custom_num
+        else:
+            out["system"] = self.id
+        return out
+
+    def option_by_value(self, value: str) -> OptionDef | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    def option_by_id(self, option_id: str) -> OptionDef | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class StatusDef:
+    id: str
+    name: str
+    category: str  # new | indeterminate | done
+
+
+CATEGORIES: Mapping[str, tuple[int, str, str]] = MappingProxyType({
+    "new": (2, "blue-gray", "To Do"),
+    "indeterminate": (4, "yellow", "In Progress"),
+    "done": (3, "green", "Done"),
+})
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    id: str
+    name: str
+    to: str  # status id
+
+
+@dataclass(frozen=True)
+class WorkflowDef:
+    name: str
+    initial: str
+    statuses: tuple[str, ...]
+    # (from status id, transition): which transitions leave which status
+    moves: tuple[tuple[str, TransitionDef], ...]
+
+    def available(self, status_id: str) -> list[TransitionDef]:
+        return [t for src, t in self.moves if src == status_id]
+
+
+@dataclass(frozen=True)
+class IssueTypeDef:
+    id: str
+    name: str
+    description: str
+    workflow: str
+
+
+@dataclass(frozen=True)
+class ProjectDef:
+    id: str
+    key: str
+    name: str
+    lead: str  # login
+    issue_types: tuple[str, ...]
+    fields: tuple[str, ...]  # custom field ids on this project's screens
+
+
+@dataclass(frozen=True)
+class UserDef:
+    login: str  # Server name; e-mail local part
+    key: str  # Server key (JIRAUSERn)
+    account_id: str
+    display_name: str
+    email: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PriorityDef:
+    id: str
+    name: str
+
+
+@dataclass
+class Catalog:
+    flavour: str
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    statuses: dict[str, StatusDef] = field(default_factory=dict)
+    workflows: dict[str, WorkflowDef] = field(default_factory=dict)
+    issue_types: dict[str, IssueTypeDef] = field(default_factory=dict)
+    projects: dict[str, ProjectDef] = field(default_factory=dict)  # by key
+    users: dict[str, UserDef] = field(default_factory=dict)  # by login
+    priorities: dict[str, PriorityDef] = field(default_factory=dict)
+    resolutions: dict[str, str] = field(default_factory=dict)  # id -> name
+
+    @property
+    def cloud(self) -> bool:
+        return self.flavour == "cloud"
+
+    def project(self, ref: str) -> ProjectDef | None:
+        ref = str(ref)
+        if ref.upper() in self.projects:
+            return self.projects[ref.upper()]
+        for p in self.projects.values():
+            if p.id == ref or p.name.casefold() == ref.casefold():
+                return p
+        return None
+
+    def issue_type(self, ref: str) -> IssueTypeDef | None:
+        ref = str(ref)
+        if ref in self.issue_types:
+            return self.issue_types[ref]
+        return next((t for t in self.issue_types.values() if t.name.casefold() == ref.casefold()), None)
+
+    def status(self, ref: str) -> StatusDef | None:
+        ref = str(ref)
+        if ref in self.statuses:
+            return self.statuses[ref]
+        return next((s for s in self.statuses.values() if s.name.casefold() == ref.casefold()), None)
+
+    def priority(self, ref: str) -> PriorityDef | None:
+        ref = str(ref)
+        if ref in self.priorities:
+            return self.priorities[ref]
+        return next((p for p in self.priorities.values() if p.name.casefold() == ref.casefold()), None)
+
+    def user(self, ref: str) -> UserDef | None:
+        """Find by the flavour's identity: accountId on Cloud, name (or key) on Server."""
+        if self.cloud:
+            return next((u for u in self.users.values() if u.account_id == ref), None)
+        if ref in self.users:
+            return self.users[ref]
+        return next((u for u in self.users.values() if u.key == ref or u.login.casefold() == ref.casefold()), None)
+
+    def workflow_for(self, issue_type_id: str) -> WorkflowDef:
+        return self.workflows[self.issue_types[issue_type_id].workflow]
+
+    def field_by_clause(self, name: str) -> FieldDef | None:
+        low = name.casefold()
+        for f in self.fields.values():
+            if any(c.casefold() == low for c in f.clauses()):
+                return f
+        return None
+
+
+def _custom_fields() -> list[FieldDef]:
+    currencies = tuple(OptionDef(str(10200 + i), v) for i, v in enumerate(("RUB", "USD", "EUR")))
+    products = tuple(OptionDef(str(10300 + i), p.name) for i, p in enumerate(seed_catalog.PRODUCTS))
+    return [
+        FieldDef(CF_CUSTOMER, "Заказчик", "string", "string", TEXT),
+        FieldDef(CF_AMOUNT, "Сумма", "number", "number", NUMBER),
+        FieldDef(CF_DISTRIBUTOR, "Дистрибьютор", "string", "string", TEXT),
+        FieldDef(CF_DEAL_ID, "Bitrix24 deal id", "string", "string", TEXT),
+        FieldDef(CF_CURRENCY, "Валюта", "option", "option", SELECT, options=currencies),
+        FieldDef(CF_PRODUCT, "Продукт", "option", "option", SELECT, options=products),
+        FieldDef(CF_CLOSE_DATE, "Дата закрытия", "date", "date", DATE),
+    ]
+
+
+def _system_fields() -> list[FieldDef]:
+    return [
+        FieldDef("summary", "Summary", "text", "string"),
+        FieldDef("description", "Description", "text", "string", orderable=True),
+        FieldDef("issuetype", "Issue Type", "issuetype", "issuetype", clause_names=("issuetype", "type")),
+        FieldDef("project", "Project", "project", "project"),
+        FieldDef("status", "Status", "status", "status", settable=False),
+        FieldDef("priority", "Priority", "priority", "priority"),
+        FieldDef("assignee", "Assignee", "user", "user"),
+        FieldDef("reporter", "Reporter", "user", "user"),
+        FieldDef("creator", "Creator", "user", "user", settable=False),
+        FieldDef("labels", "Labels", "labels", "array", items="string"),
+        FieldDef("duedate", "Due Date", "date", "date", clause_names=("due", "duedate")),
+        FieldDef("created", "Created", "datetime", "datetime", clause_names=("created", "createdDate"), settable=False),
+        FieldDef("updated", "Updated", "datetime", "datetime", clause_names=("updated", "updatedDate"), settable=False),
+        FieldDef("resolution", "Resolution", "resolution", "resolution", settable=False),
+        FieldDef("resolutiondate", "Resolved", "datetime", "datetime",
+                 clause_names=("resolved", "resolutiondate"), settable=False),
+        FieldDef("comment", "Comment", "comment", "comments-page", navigable=False, settable=False),
+        FieldDef("issuelinks", "Linked Issues", "array", "array", items="issuelinks", settable=False),
+        FieldDef("subtasks", "Sub-Tasks", "array", "array", items="issuelinks", settable=False),
+        FieldDef("issuekey", "Key", "key", "string", navigable=False, clause_names=("issuekey", "key", "id"),
+                 settable=False),
+    ]
+
+
+def _workflows() -> tuple[list[StatusDef], list[WorkflowDef]]:
+    statuses = [StatusDef("1", "To Do", "new"), StatusDef("3", "In Progress", "indeterminate"),
+                StatusDef("10001", "Done", "done")]
+    simple_moves: list[tuple[str, TransitionDef]] = []
+    for src in ("1", "3", "10001"):
+        for tid, name, dst in (("11", "To Do", "1"), ("21", "In Progress", "3"), ("31", "Done", "10001")):
+            if dst != src:
+                simple_moves.append((src, TransitionDef(tid, name, dst)))
+    simple = WorkflowDef("Software Simplified Workflow", "1", ("1", "3", "10001"), tuple(simple_moves))
+
+    purchase = [StatusDef(str(10100 + i), name, cat) for i, (name, cat) in enumerate(seed_catalog.PURCHASE_STATUSES)]
+    statuses.extend(purchase)
+    ids = [s.id for s in purchase]
+    rejected = next(s for s in purchase if s.name == "Отклонён")
+    flow = [s for s in purchase if s is not rejected]
+
+    def move(target: StatusDef) -> TransitionDef:
+        return TransitionDef(str(11 + 10 * ids.index(target.id)), target.name, target.id)
+
+    moves: list[tuple[str, TransitionDef]] = []
+    for i, st in enumerate(flow):
+        if i + 1 < len(flow):
+            moves.append((st.id, move(flow[i + 1])))
+        if 0 < i < len(flow) - 1:
+            moves.append((st.id, move(flow[i - 1])))
+        if st.category != "done":
+            moves.append((st.id, move(rejected)))
+    moves.append((rejected.id, move(flow[0])))  # reopen a rejected request
+    wf = WorkflowDef("Закупка", flow[0].id, tuple(ids), tuple(moves))
+    return statuses, [simple, wf]
+
+
+def build_catalog(flavour: str, integration_login: str, integration_email: str) -> Catalog:
+    cat = Catalog(flavour=flavour)
+    for f in _system_fields() + _custom_fields():
+        cat.fields[f.id] = f
+    statuses, workflows = _workflows()
+    cat.statuses = {s.id: s for s in statuses}
+    cat.workflows = {w.name: w for w in workflows}
+    cat.issue_types = {
+        t.id: t
+        for t in (
+            IssueTypeDef("10000", "Purchase request", "Заявка на закупку лицензий и услуг", "Закупка"),
+            IssueTypeDef("10002", "Task", "A task that needs to be done.", "Software Simplified Workflow"),
+            IssueTypeDef("10004", "Bug", "A problem which impairs or prevents the functions of the product.",
+                         "Software Simplified Workflow"),
+        )
+    }
+    sales_head = seed_people.head_of(9).login
+    cat.projects = {
+        "PROC": ProjectDef("10000", "PROC", "Заявки на закупку", seed_people.head_of(11).login,
+                           ("10000", "10002", "10004"), CUSTOM_FIELD_IDS),
+        "SALES": ProjectDef("10001", "SALES", "Продажи", sales_head, ("10002", "10004"), ()),
+    }
+    cat.priorities = {p.id: p for p in (PriorityDef("1", "Highest"), PriorityDef("2", "High"),
+                                        PriorityDef("3", "Medium"), PriorityDef("4", "Low"),
+                                        PriorityDef("5", "Lowest"))}
+    cat.resolutions = {"10000": "Done", "10001": "Won't Do"}
+    cat.users[integration_login] = UserDef(integration_login, "JIRAUSER10000", "557058:integration-0000-0000-0001",
+                                           "Интеграция Bitrix24", integration_email)
+    for p in seed_people.PEOPLE:
+        cat.users[p.login] = UserDef(p.login, f"JIRAUSER{10000 + p.id}", p.account_id, p.display_name, p.email)
+    return cat

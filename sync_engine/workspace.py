@@ -1,0 +1,283 @@
+"""The one place that wires the database, secrets, connectors, profiles and the engine together.
+
+The CLI, the studio's local backend and the sync service all go through a :class:`Workspace`, so a
+profile runs the same way wherever it is started from. Nothing here is global: a workspace is made
+from an engine and a secret store and can be closed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, delete, select
+
+from models import repository
+from models.connections import Connection
+from models.db import open_database, session_factory
+from models.profiles import SyncProfile
+from models.secret_refs import env_ref, env_var_for
+from sync_engine.connectors.base import ConnectorError
+from sync_engine.connectors.bitrix24 import Bitrix24Connector
+from sync_engine.connectors.jira import JiraConnector
+from sync_engine.engine.applier import Sides
+from sync_engine.engine.compile import Environment, compile_profile, scopes
+from sync_engine.engine.directory import StoreLinks, UserTable, fill_users
+from sync_engine.engine.plan import Plan
+from sync_engine.engine.planner import PlanInput
+from sync_engine.engine.runner import Hints, Runner
+from sync_engine.engine.sql_store import SqlStateStore
+from sync_engine.engine.state import RunSummary
+from sync_engine.profiles.schema import Profile, UserByEmailTransform
+from sync_engine.secrets import SecretStore
+
+
+class WorkspaceError(Exception):
+    """A user-facing problem (unknown profile or connection, ambiguous default, ...)."""
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """A connection as shown to people and APIs: never the secret, only where it lives."""
+
+    name: str
+    system: str
+    flavour: str
+    base_url: str
+    username: str | None
+    secret_ref: str
+    verify_tls: bool
+    ca_file: str | None
+    settings: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, c: Connection) -> ConnectionInfo:
+        return cls(c.name, c.system, c.flavour, c.base_url, c.username, c.secret_ref, c.verify_tls, c.ca_file,
+                   dict(c.settings or {}))
+
+
+def split_webhook_url(url: str) -> tuple[str, str, str]:
+    """``https://portal/rest/1/abc/`` → (portal base URL, user id, secret code)."""
+    parts = urlsplit(url.strip())
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme not in ("http", "https") or len(segments) < 3 or segments[-3] != "rest":
+        raise WorkspaceError(
+            "a Bitrix24 inbound webhook URL looks like https://portal.bitrix24.ru/rest/<user id>/<code>/"
+        )
+    prefix = "/".join(segments[:-3])
+    base = f"{parts.scheme}://{parts.netloc}" + (f"/{prefix}" if prefix else "")
+    user_id, code = segments[-2], segments[-1]
+    if not user_id.isdigit():
+        raise WorkspaceError(f"the webhook URL's user id must be a number, not {user_id!r}")
+    return base, user_id, code
+
+
+class Workspace:
+    def __init__(self, engine: Engine, secrets: SecretStore | None = None) -> None:
+        self.engine = engine
+        self.secrets = secrets or SecretStore()
+        self.sessions = session_factory(engine)
+        self.store = SqlStateStore(engine)
+
+    @classmethod
+    def open(cls, db_url: str, secrets: SecretStore | None = None) -> Workspace:
+        return cls(open_database(db_url), secrets)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- connections ----------------------------------------------------------------------------
+    def add_connection(
+        self,
+        name: str,
+        system: str,
+        *,
+        url: str,
+        flavour: str | None = None,
+        username: str | None = None,
+        secret: str | None = None,
+        verify_tls: bool = True,
+        ca_file: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> ConnectionInfo:
+        """Save a connection. The secret goes to the keyring; without one, ``B24S_SECRET_<NAME>`` must be set."""
+        extra = dict(settings or {})
+        base_url = url.strip().rstrip("/")
+        if system == "bitrix24":
+            flavour = flavour or "webhook"
+            if flavour == "webhook" and "/rest/" in url:
+                base_url, user_id, code = split_webhook_url(url)
+                extra["user_id"] = user_id
+                secret = secret or code
+        elif system == "jira":
+            flavour = flavour or "server"
+        else:
+            raise WorkspaceError(f"system must be 'jira' or 'bitrix24', not {system!r}")
+        if secret:
+            ref = self.secrets.put(name, secret)
+        elif env_var_for(name) in os.environ:
+            ref = env_ref(name)
+        else:
+            raise WorkspaceError(f"no secret given for {name!r}: pass one, or set {env_var_for(name)}")
+        with self.sessions.begin() as session:
+            conn = repository.add_connection(
+                session, name=name, system=system, flavour=flavour, base_url=base_url, secret_ref=ref,
+                username=username, verify_tls=verify_tls, ca_file=ca_file, settings=extra,
+            )
+            return ConnectionInfo.of(conn)
+
+    def connections(self, system: str | None = None) -> list[ConnectionInfo]:
+        with self.sessions() as session:
+            return [ConnectionInfo.of(c) for c in repository.list_connections(session, system)]
+
+    def connection(self, name: str, system: str | None = None) -> ConnectionInfo:
+        """By name; ``default`` picks the only connection of ``system``."""
+        items = self.connections(system)
+        if name == "default" and system is not None and not any(c.name == "default" for c in items):
+            if len(items) == 1:
+                return items[0]
+            if not items:
+                raise WorkspaceError(f"no {system} connection yet: add one with 'b24sync connections add'")
+            names = ", ".join(c.name for c in items)
+            raise WorkspaceError(f"several {system} connections ({names}): name one in the profile")
+        for c in items:
+            if c.name == name:
+                return c
+        raise WorkspaceError(f"no connection named {name!r}")
+
+    def remove_connection(self, name: str) -> None:
+        info = self.connection(name)
+        with self.sessions.begin() as session:
+            repository.delete_connection(session, name)
+        if info.secret_ref.startswith("keyring:"):
+            self.secrets.delete(info.secret_ref)
+
+    def connector(self, info: ConnectionInfo) -> JiraConnector | Bitrix24Connector:
+        secret = self.secrets.get(info.secret_ref)
+        verify: bool | str = info.ca_file or info.verify_tls
+        if info.system == "jira":
+            flavour = info.flavour if info.flavour in ("server", "cloud") else None
+            return JiraConnector(info.base_url, user=info.username, token=secret, flavour=flavour,  # type: ignore[arg-type]
+                                 verify=verify)
+        if info.flavour == "oauth":
+            return Bitrix24Connector.oauth(f"{info.base_url}/rest/", secret, verify=verify)
+        user_id = str(info.settings.get("user_id", "1"))
+        return Bitrix24Connector(f"{info.base_url}/rest/{user_id}/{secret}/", verify=verify)
+
+    async def test_connection(self, name: str) -> dict[str, Any]:
+        """What "Test connection" shows: server or portal and who we are there."""
+        info = self.connection(name)
+        conn = self.connector(info)
+        try:
+            if isinstance(conn, JiraConnector):
+                server = await conn.server_info()
+                me = await conn.whoami()
+                return {"name": name, "system": "jira", "server": server.title, "version": server.version,
+                        "deployment": server.deployment_type, "user": me.display_name, "email": me.email,
+                        "api_calls": conn.api_calls}
+            profile = await conn.profile()
+            return {"name": name, "system": "bitrix24", "portal": profile.domain, "user": profile.name,
+                    "email": profile.email, "admin": profile.is_admin, "api_calls": conn.api_calls}
+        finally:
+            await conn.aclose()
+
+    # -- profiles -----------------------------------------------------------------------------------
+    def save_profiles(self, profiles: Sequence[Profile]) -> None:
+        """Insert or replace, all in one transaction (an import either lands whole or not at all)."""
+        with self.sessions.begin() as session:
+            for profile in profiles:
+                doc = profile.model_dump(mode="json")
+                row = session.scalar(select(SyncProfile).where(SyncProfile.name == profile.name))
+                if row is None:
+                    session.add(SyncProfile(name=profile.name, document=doc, version=1))
+                elif row.document != doc:
+                    row.document = doc
+                    row.version += 1
+
+    def profiles(self) -> list[Profile]:
+        with self.sessions() as session:
+            rows = session.scalars(select(SyncProfile).order_by(SyncProfile.name))
+            return [Profile.model_validate(r.document) for r in rows]
+
+    def profile(self, name: str) -> Profile:
+        with self.sessions() as session:
+            row = session.scalar(select(SyncProfile).where(SyncProfile.name == name))
+            if row is None:
+                known = ", ".join(p.name for p in self.profiles()) or "none yet"
+                raise WorkspaceError(f"no profile named {name!r} (known: {known})")
+            return Profile.model_validate(row.document)
+
+    def delete_profile(self, name: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(delete(SyncProfile).where(SyncProfile.name == name))
+
+    # -- running ------------------------------------------------------------------------------------
+    async def open_profile(self, name: str) -> ProfileSession:
+        profile = self.profile(name)
+        jira_info = self.connection(profile.jira.connection, "jira")
+        b24_info = self.connection(profile.bitrix24.connection, "bitrix24")
+        jira = self.connector(jira_info)
+        b24 = self.connector(b24_info)
+        assert isinstance(jira, JiraConnector) and isinstance(b24, Bitrix24Connector)
+        return ProfileSession(self, profile, jira, b24, jira_info, b24_info)
+
+    async def run(
+        self, name: str, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None
+    ) -> tuple[RunSummary, Plan]:
+        session = await self.open_profile(name)
+        try:
+            return await session.run(dry_run=dry_run, trigger=trigger, hints=hints)
+        finally:
+            await session.aclose()
+
+
+class ProfileSession:
+    """A profile with live connectors; keeps field metadata and user lookups between runs."""
+
+    def __init__(self, ws: Workspace, profile: Profile, jira: JiraConnector, bitrix24: Bitrix24Connector,
+                 jira_info: ConnectionInfo, b24_info: ConnectionInfo) -> None:
+        self.ws = ws
+        self.profile = profile
+        self.jira = jira
+        self.bitrix24 = bitrix24
+        self.jira_scope, self.b24_scope = scopes(profile)
+        self.users = UserTable()
+        self._tz_jira = ZoneInfo(str(jira_info.settings.get("timezone", "Europe/Moscow")))
+        self._tz_b24 = ZoneInfo(str(b24_info.settings.get("timezone", "Europe/Moscow")))
+
+    def _summary_rules(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for p in self.ws.profiles():
+            out[p.name] = next((m.id for m in p.mappings if m.jira_field == "summary"), None)
+        return out
+
+    async def run(self, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None
+                  ) -> tuple[RunSummary, Plan]:
+        jira_fields = await self.jira.describe_fields(self.jira_scope)
+        b24_fields = await self.bitrix24.describe_fields(self.b24_scope)
+        links = StoreLinks(self.ws.store.all_links, self._summary_rules())
+        env = Environment(users=self.users, links=links, jira_tz=self._tz_jira, bitrix24_tz=self._tz_b24)
+        spec = compile_profile(self.profile, jira_fields, b24_fields, env)
+        user_maps = [m for m in self.profile.mappings if isinstance(m.transform, UserByEmailTransform)]
+
+        async def prepare(data: PlanInput) -> None:
+            if not user_maps:
+                return
+            b24_users = await self.bitrix24.call("user.get", {"filter": {"ACTIVE": True}})
+            values = [rec.fields.get(m.jira_field or "") for m in user_maps for rec in data.jira.values()]
+            await fill_users(self.users, self.jira, b24_users or [], values)
+
+        sides = Sides(self.jira, self.bitrix24, self.jira_scope, self.b24_scope)
+        runner = Runner(spec, sides, self.ws.store, prepare=prepare)
+        return await runner.run(trigger=trigger, dry_run=dry_run, hints=hints)
+
+    async def aclose(self) -> None:
+        for conn in (self.jira, self.bitrix24):
+            try:
+                await conn.aclose()
+            except ConnectorError:
+                pass
