@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 from keyring.backend import KeyringBackend
@@ -155,3 +156,51 @@ class SecretStore:
         if failure is not None:
             raise SecretUnavailableError(parsed.key, f"deleting failed: {failure}")
         log.info("deleted the keyring secret %s", parsed)
+
+
+SECRET_STORE_ENV = "B24S_SECRET_STORE"  # auto (default) | system | file
+
+
+def _private_file_keyring(path: Path) -> KeyringBackend:
+    """keyrings.alt's plaintext file, kept readable by its owner only: the documented alternative
+    for machines without a keyring service (servers, containers, CI)."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    class PrivateFileKeyring(PlaintextKeyring):
+        def set_password(self, service: str, username: str, password: str) -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            super().set_password(service, username, password)
+            os.chmod(path, 0o600)
+
+    ring = PrivateFileKeyring()
+    ring.file_path = str(path)
+    return ring
+
+
+def choose_backend(mode: str, data_dir: Path, warn: Callable[[str], None] | None = None) -> KeyringBackend | None:
+    """The keyring backend for ``mode``: None means the system keyring (chosen lazily).
+
+    ``auto`` uses the system keyring when one works, else the private file in ``data_dir`` and says so.
+    """
+    mode = (mode or "auto").strip().lower()
+    if mode not in ("auto", "system", "file"):
+        raise ValueError(f"{SECRET_STORE_ENV} must be auto, system or file, not {mode!r}")
+    if mode == "system":
+        return None
+    path = data_dir / "secrets.cfg"
+    if mode == "file":
+        return _private_file_keyring(path)
+    import keyring
+
+    loaded, _ = _attempt(keyring.get_keyring)
+    # keyrings.alt's own file backends are not an OS keyring: prefer our private file, and say so.
+    if loaded is not None and not isinstance(loaded, fail.Keyring) and not type(loaded).__module__.startswith(
+        "keyrings.alt"
+    ):
+        return loaded
+    if warn is not None:
+        warn(f"no system keyring is available: secrets are kept in {path} (readable only by you); "
+             f"on servers prefer B24S_SECRET_<NAME> environment variables")
+    return _private_file_keyring(path)

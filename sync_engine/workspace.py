@@ -267,9 +267,16 @@ class ProfileSession:
         async def prepare(data: PlanInput) -> None:
             if not user_maps:
                 return
-            b24_users = await self.bitrix24.call("user.get", {"filter": {"ACTIVE": True}})
+            # Only the people the gathered records mention: one Bitrix24 read for their e-mails, then
+            # one JIRA look-up per e-mail not seen before (cached for the life of this session).
+            b24_ids = sorted({str(v) for m in user_maps for rec in data.bitrix24.values()
+                              if (v := rec.fields.get(m.bitrix24_field or "")) not in (None, "", "0")}
+                             - set(self.users.b24_email))
+            b24_users: list[Any] = []
+            for chunk in (b24_ids[i:i + 50] for i in range(0, len(b24_ids), 50)):
+                b24_users += await self.bitrix24.call("user.get", {"filter": {"@ID": chunk}}) or []
             values = [rec.fields.get(m.jira_field or "") for m in user_maps for rec in data.jira.values()]
-            await fill_users(self.users, self.jira, b24_users or [], values)
+            await fill_users(self.users, self.jira, b24_users, values)
 
         sides = Sides(self.jira, self.bitrix24, self.jira_scope, self.b24_scope)
         runner = Runner(spec, sides, self.ws.store, prepare=prepare)

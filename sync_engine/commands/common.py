@@ -10,7 +10,7 @@ from typing import Any
 
 from models.errors import DataLayerError
 from sync_engine.connectors.base import ConnectorError
-from sync_engine.secrets import SecretError
+from sync_engine.secrets import SECRET_STORE_ENV, SecretError, SecretStore, choose_backend
 from sync_engine.settings import Settings
 from sync_engine.workspace import Workspace, WorkspaceError
 
@@ -24,7 +24,12 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
 
     settings = Settings.resolve(cli_db=getattr(args, "db", None), env=os.environ)
     try:
-        return Workspace.open(settings.db_url)
+        backend = choose_backend(os.environ.get(SECRET_STORE_ENV, "auto"), settings.data_dir,
+                                 warn=lambda m: print(f"b24sync: note: {m}", file=sys.stderr))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        return Workspace.open(settings.db_url, SecretStore(backend))
     except DataLayerError as exc:
         raise CliError(str(exc)) from exc
 

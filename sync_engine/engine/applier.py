@@ -75,6 +75,10 @@ class Applier:
             out.errors += 1
             out.failed.append((err.side, err.record_id, err.message))
             out.items.append(ItemOutcome("error", err.side, error=err.message))
+        for side, rid, rule, why in plan.deferred:
+            # The rest of the record was synced; this field waits and the record is read again later.
+            out.failed.append((side, rid, f"{rule}: {why}"))
+            out.items.append(self._about("deferred", side, side, rid, f"{rule}: {why}"))
         for side, rid, reason in plan.skipped:
             out.items.append(self._about("skip", side, side, rid, reason))
         return out

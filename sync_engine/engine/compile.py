@@ -15,11 +15,12 @@ from typing import Any
 
 from sync_engine.connectors.base import EntityScope
 from sync_engine.engine.merge import ConflictPolicy, Direction
-from sync_engine.engine.spec import FieldRule, MatchRule, Side, SyncSpec
+from sync_engine.engine.spec import Deferred, FieldRule, MatchRule, Side, SyncSpec
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.mapping.transforms import (
     LinksResolver,
     TransformContext,
+    UnresolvedReference,
     UserDirectory,
     normalise_for_compare,
     to_bitrix24,
@@ -75,6 +76,18 @@ def scopes(profile: Profile) -> tuple[EntityScope, EntityScope]:
     return jira_scope, b24_scope
 
 
+def _deferring(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn "not resolvable yet" into :class:`Deferred` so only that field waits."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except UnresolvedReference as exc:
+            raise Deferred(str(exc)) from exc
+
+    return call
+
+
 def _normaliser(meta: FieldMeta | None, tz: tzinfo) -> Callable[[Any], Any]:
     def norm(value: Any) -> Any:
         return canonical(normalise_for_compare(value, meta, tz))
@@ -101,7 +114,7 @@ def _rule(m: FieldMapping, jmeta: FieldMeta | None, bmeta: FieldMeta | None, env
             def read_b24(f: Mapping[str, Any]) -> Any:
                 return f.get(m.bitrix24_field or "")
 
-            return FieldRule(m.id, m.id, Direction.TO_BITRIX24, None, m.bitrix24_field, read_jira, read_b24,
+            return FieldRule(m.id, m.id, Direction.TO_BITRIX24, None, m.bitrix24_field, _deferring(read_jira), read_b24,
                              norm_jira=_normaliser(bmeta, env.bitrix24_tz),
                              norm_bitrix24=_normaliser(bmeta, env.bitrix24_tz),
                              on_create=m.applies_on("create"), on_update=m.applies_on("update"))
@@ -112,7 +125,7 @@ def _rule(m: FieldMapping, jmeta: FieldMeta | None, bmeta: FieldMeta | None, env
         def read_b242(f: Mapping[str, Any]) -> Any:
             return to_jira(spec, None, ctx(f, b24_fields))
 
-        return FieldRule(m.id, m.id, Direction.TO_JIRA, m.jira_field, None, read_jira2, read_b242,
+        return FieldRule(m.id, m.id, Direction.TO_JIRA, m.jira_field, None, read_jira2, _deferring(read_b242),
                          norm_jira=_normaliser(jmeta, env.jira_tz), norm_bitrix24=_normaliser(jmeta, env.jira_tz),
                          on_create=m.applies_on("create"), on_update=m.applies_on("update"))
 
@@ -133,8 +146,8 @@ def _rule(m: FieldMapping, jmeta: FieldMeta | None, bmeta: FieldMeta | None, env
         m.bitrix24_field,
         lambda f: f.get(jf),
         lambda f: f.get(bf),
-        to_bitrix24=write_b24,
-        to_jira=write_jira,
+        to_bitrix24=_deferring(write_b24),
+        to_jira=_deferring(write_jira),
         norm_jira=_normaliser(jmeta, env.jira_tz),
         norm_bitrix24=_normaliser(bmeta, env.bitrix24_tz),
         on_create=m.applies_on("create"),

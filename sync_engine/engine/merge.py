@@ -77,6 +77,10 @@ class Decision:
     conflict: bool = False  # both sides changed: settled by policy (action says how) or held
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _agree(state: FieldState) -> bool:
     if state.jira_as_bitrix24 is not MISSING:
         return bool(state.jira_as_bitrix24 == state.bitrix24)
@@ -100,6 +104,13 @@ def decide(
         return Decision(Action.NONE, "sides agree")
 
     no_base = state.base_jira is MISSING or state.base_bitrix24 is MISSING
+    if no_base and _empty(state.jira) != _empty(state.bitrix24):
+        # First sync of a matched pair (or a newly mapped field): fill the blank side, no conflict.
+        if _empty(state.bitrix24) and to_b24:
+            return Decision(Action.TO_BITRIX24, "filled from JIRA")
+        if _empty(state.jira) and to_jira:
+            return Decision(Action.TO_JIRA, "filled from Bitrix24")
+        return Decision(Action.NONE, "one side is empty and the mapping does not write there")
     jira_changed = no_base or state.jira != state.base_jira
     b24_changed = no_base or state.bitrix24 != state.base_bitrix24
 

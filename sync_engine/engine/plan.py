@@ -94,6 +94,7 @@ class Plan:
     missing: list[Missing] = field(default_factory=list)
     skipped: list[tuple[Side, str, str]] = field(default_factory=list)  # (side, id, reason)
     errors: list[ItemError] = field(default_factory=list)
+    deferred: list[tuple[Side, str, str, str]] = field(default_factory=list)  # (side, id, rule, why)
 
     @property
     def matches(self) -> list[PairPlan]:

@@ -14,7 +14,7 @@ from typing import Any
 from sync_engine.connectors.base import Record
 from sync_engine.engine.merge import MISSING, Action, FieldState, decide
 from sync_engine.engine.plan import Conflict, Create, FieldChange, ItemError, Missing, PairPlan, Plan, Shadow, Update
-from sync_engine.engine.spec import FieldRule, Side, SyncSpec
+from sync_engine.engine.spec import Deferred, FieldRule, Side, SyncSpec
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,12 @@ class Planner:
             for rule in spec.rules:
                 if not rule.on_create or not rule.writes_to(target):
                     continue
-                raw = (rule.read_jira if side is Side.JIRA else rule.read_bitrix24)(source.fields)
-                out = (rule.to_bitrix24 if target is Side.BITRIX24 else rule.to_jira)(raw, source.fields)
+                try:
+                    raw = (rule.read_jira if side is Side.JIRA else rule.read_bitrix24)(source.fields)
+                    out = (rule.to_bitrix24 if target is Side.BITRIX24 else rule.to_jira)(raw, source.fields)
+                except Deferred as why:
+                    plan.deferred.append((side, source.id, rule.id, str(why)))
+                    continue
                 target_field = rule.bitrix24_field if target is Side.BITRIX24 else rule.jira_field
                 assert target_field is not None
                 if out is None or out == "":
@@ -220,7 +224,12 @@ class Planner:
                     if rule.id in old_shadow:
                         pair.shadow[rule.id] = old_shadow[rule.id]
                     continue
-                self._field(rule, jrec, brec, old_shadow, jira_newer, pair, to_j, to_b, ch_j, ch_b)
+                try:
+                    self._field(rule, jrec, brec, old_shadow, jira_newer, pair, to_j, to_b, ch_j, ch_b)
+                except Deferred as why:
+                    plan.deferred.append((Side.JIRA, jrec.id, rule.id, str(why)))
+                    if rule.id in old_shadow:
+                        pair.shadow[rule.id] = old_shadow[rule.id]
         except (ValueError, TypeError, KeyError, LookupError) as exc:
             plan.errors.append(ItemError(Side.JIRA, jrec.id, f"cannot map {jrec.key or jrec.id}: {exc}"))
             return

@@ -15,6 +15,14 @@ from typing import Any
 from sync_engine.engine.merge import ConflictPolicy, Direction
 
 
+class Deferred(Exception):
+    """A field's value cannot be computed yet (an unknown user, a related record not linked yet).
+
+    The planner leaves just that field out (and its shadow as it was), so the rest of the record syncs
+    now and the field follows on a later run.
+    """
+
+
 class Side(StrEnum):
     JIRA = "jira"
     BITRIX24 = "bitrix24"
