@@ -10,13 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sync_engine.commands import CliError
 from sync_engine.version import __version__
 
+__all__ = ["CliError", "build_parser", "main"]
+
 COMMAND_MODULES = ("sandbox", "connections", "profiles", "run", "demo_setup")
-
-
-class CliError(Exception):
-    """A user-facing error: printed as ``b24sync: error: <message>`` with exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ USER_AND_CONNECTOR_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, Connecto
 
 
 def open_workspace(args: argparse.Namespace) -> Workspace:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     settings = Settings.resolve(cli_db=getattr(args, "db", None), env=os.environ)
     try:

@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
 
 
 def _fail(exc: Exception) -> int:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     raise CliError(str(exc)) from exc
 

@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
 
 
 def read_sandbox_json(value: str) -> dict[str, Any]:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     text = value.strip()
     if not text.startswith("{"):
@@ -63,7 +63,7 @@ def setup(ws: Any, info: dict[str, Any]) -> list[str]:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     info = read_sandbox_json(args.sandbox_json)
     ws = open_workspace(args)

@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 
 def _cli_error(message: str) -> Exception:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     return CliError(message)
 

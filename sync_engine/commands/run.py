@@ -55,7 +55,7 @@ def describe_plan(plan: Plan) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     ws = open_workspace(args)
     try:

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sync_engine.cli import CliError
+    from sync_engine.commands import CliError
 
     options = SandboxOptions(
         host=args.host,
