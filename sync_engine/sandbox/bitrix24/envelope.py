@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sync_engine.sandbox.bitrix24.phpquery import php_json
+from sync_engine.sandbox.bitrix24.phpquery import php_json, php_normalise
 from sync_engine.sandbox.bitrix24.values import PORTAL_TZ
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -58,7 +59,8 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, PORTAL_TZ).isoformat(timespec="seconds")
 
 
-def time_block(start: float, finish: float, operating: float, operating_reset_at: int | None) -> dict[str, Any]:
+def time_block(start: float, finish: float, operating: float,
+               operating_reset_at: int | None) -> dict[str, Any]:
     duration = max(finish - start, 0.0)
     return {
         "start": start,
@@ -85,8 +87,34 @@ def short_time_block(start: float, finish: float) -> dict[str, Any]:
     }
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(php_json(body), status_code=status, media_type=JSON_TYPE)
+def json_response(body: Any, status: int = 200, processing: float | None = None) -> Response:
+    """Headers as CRestUtil::sendHeaders and the cloud's X-Bitrix-Rest-Time send them."""
+    headers = {"Access-Control-Allow-Origin": "*",
+               "Access-Control-Allow-Headers": "origin, content-type, accept",
+               "X-Content-Type-Options": "nosniff"}
+    if processing is not None:
+        headers["X-Bitrix-Rest-Time"] = f"{processing:.10f}"
+    return Response(php_json(body), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def _xml(value: Any) -> str:
+    """CRestServer::outputXml: one element per key, integer keys become ``item``."""
+    value = php_normalise(value)
+    if isinstance(value, list):
+        return "".join(f"<item>{_xml(v)}</item>" for v in value)
+    if isinstance(value, dict):
+        return "".join(f"<{k}>{_xml(v)}</{k}>" for k, v in value.items())
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    return html.escape(str(value), quote=True)
+
+
+def xml_response(body: Any, status: int) -> Response:
+    payload = '<?xml version="1.0" encoding="utf-8"?>' + f"<response>{_xml(body)}</response>"
+    return Response(payload.encode("utf-8"), status_code=status, media_type="text/xml; charset=utf-8",
+                    headers={"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"})
 
 
 def error_response(error: BitrixError, start: float | None = None) -> Response:

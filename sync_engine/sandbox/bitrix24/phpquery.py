@@ -103,8 +103,22 @@ def php_normalise(value: Any) -> Any:
     return value
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_ESCAPE = re.compile(r'\\.|[<>&\'/]')
+# Bitrix\Main\Web\Json::encode: JSON_HEX_TAG|AMP|APOS|QUOT|UNESCAPED_UNICODE, slashes escaped (PHP default).
+_PHP_ESCAPES = {"<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "'": "\\u0027", "/": "\\/",
+                '\\"': "\\u0022"}
+
+
+def _php_string(match: re.Match[str]) -> str:
+    body = match.group(0)[1:-1]
+    return '"' + _JSON_ESCAPE.sub(lambda m: _PHP_ESCAPES.get(m.group(0), m.group(0)), body) + '"'
+
+
 def php_json(value: Any) -> bytes:
-    return json.dumps(php_normalise(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Byte-for-byte like the portal's encoder: unicode kept, ``<>&'"`` as \\uXXXX, ``/`` as ``\\/``."""
+    text = json.dumps(php_normalise(value), ensure_ascii=False, separators=(",", ":"))
+    return _JSON_STRING.sub(_php_string, text).encode("utf-8")
 
 
 def php_bool(value: Any) -> bool:
@@ -119,13 +133,23 @@ def php_bool(value: Any) -> bool:
     return text not in ("", "0", "false", "n", "no", "off")
 
 
+def php_cast_bool(value: Any) -> bool:
+    """PHP's literal ``(bool)`` cast: only "", "0", 0, null and empty arrays are false ("false" is true)."""
+    if isinstance(value, str):
+        return value not in ("", "0")
+    if isinstance(value, (dict, list)):
+        return bool(value)
+    return bool(value)
+
+
 def php_int(value: Any, default: int = 0) -> int:
     """PHP ``intval``: leading digits, else the default; never raises."""
+    low, high = -(2**63), 2**63 - 1  # PHP_INT_MIN/MAX: intval saturates
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
-        return value
+        return max(low, min(high, value))
     if isinstance(value, float):
-        return int(value)
+        return max(low, min(high, int(value))) if value == value and abs(value) != float("inf") else default
     match = re.match(r"\s*([+-]?\d+)", str(value)) if value is not None else None
-    return int(match.group(1)) if match else default
+    return max(low, min(high, int(match.group(1)))) if match else default

@@ -40,6 +40,9 @@ def parse_datetime(value: Any) -> datetime:
             else:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
+            if re.search(r"\d \d{2}:?\d{2}$", text):
+                hint = "a '+' in a URL query must be sent as %2B"
+                raise ValueProblem(f"'{text}' is not a date ({hint})") from exc
             raise ValueProblem(f"'{text}' is not a date") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=PORTAL_TZ)
@@ -56,16 +59,24 @@ def store_date(value: Any) -> str:
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=PORTAL_TZ).isoformat()
 
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # PHP_INT_MIN/MAX, also SQLite's INTEGER range
+
+
+def clamp_int(value: int) -> int:
+    """PHP saturates out-of-range integers (``intval("9999...")`` is PHP_INT_MAX)."""
+    return max(INT_MIN, min(INT_MAX, value))
+
+
 def store_int(value: Any) -> int:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
-        return value
+        return clamp_int(value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return clamp_int(int(value))
     text = str(value).strip()
     if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
+        return clamp_int(int(text))
     raise ValueProblem(f"'{value}' is not an integer")
 
 
