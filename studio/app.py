@@ -1,0 +1,66 @@
+"""``b24studio``: the desktop studio (PySide6 on qasync, so the engine's asyncio runs in the Qt loop)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sync_engine.version import __version__
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="b24studio", description="Bitrix24–JIRA Studio")
+    p.add_argument("--version", action="version", version=f"b24studio {__version__}")
+    p.add_argument("--demo", action="store_true", help="start the sandbox twins with demo data and a temporary DB")
+    p.add_argument("--db", metavar="URL", help="database URL (default: B24S_DATABASE_URL or the user data dir)")
+    p.add_argument("--service", metavar="URL", help="drive a remote 'b24sync serve' instead of the local engine")
+    p.add_argument("--token", help="API token for --service (default: env B24S_API_TOKEN)")
+    p.add_argument("--lang", choices=("en", "ru"), help="interface language (default: settings, else system locale)")
+    p.add_argument("--self-test", action="store_true", help="open every page, dry-run and run, exit 0 if all worked")
+    p.add_argument("--screenshots", type=Path, metavar="DIR", help="with --self-test: save a PNG of every page")
+    p.add_argument("--size", default="1366x768", help="window size for screenshots, e.g. 1920x1080")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.self_test and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from studio.i18n import install_translator
+    from studio.main_window import MainWindow
+    from studio.session import open_session
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Bitrix24–JIRA Studio")
+    app.setOrganizationName("b24-jira-studio")
+    app.setApplicationVersion(__version__)
+    install_translator(app, args.lang)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    session = open_session(args)
+    window = MainWindow(session)
+    width, _, height = args.size.partition("x")
+    window.resize(int(width), int(height))
+    window.show()
+    if args.self_test:
+        from studio.self_test import self_test
+
+        with loop:
+            code = loop.run_until_complete(self_test(window, args.screenshots))
+        session.close()
+        return code
+    with loop:
+        loop.run_until_complete(window.closed_future())
+    session.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

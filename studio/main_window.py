@@ -1,0 +1,160 @@
+"""Main window: a navigation sidebar and one page per area (Connections, Profiles, Monitor)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from studio.i18n import LANGUAGES, install_translator
+from studio.ops import OpTracker
+from studio.pages.connections import ConnectionsPage
+from studio.pages.monitor import MonitorPage
+from studio.pages.profiles import ProfilesPage
+from studio.session import StudioSession
+
+STYLE = """
+QListWidget#nav { background: #1f2d3d; color: #dfe7ef; border: none; font-size: 14px; }
+QListWidget#nav::item { padding: 12px 16px; }
+QListWidget#nav::item:selected { background: #2f80ed; color: white; }
+QLabel.pageTitle { font-size: 18px; font-weight: 600; }
+QLabel.hint { color: #5a6a7a; }
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: StudioSession) -> None:
+        super().__init__()
+        self.session = session
+        self.backend = session.backend
+        self.ops = OpTracker()
+        self._closed: asyncio.Future[None] | None = None
+        self.setStyleSheet(STYLE)
+        self._build()
+        geometry = QSettings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # -- construction (also used to re-translate after a language switch) -------------------------
+    def _build(self) -> None:
+        self.setWindowTitle(self.tr("Bitrix24–JIRA Studio"))
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self.connections_page = ConnectionsPage(self)
+        self.profiles_page = ProfilesPage(self)
+        self.monitor_page = MonitorPage(self)
+        self.pages = [
+            (self.tr("Connections"), self.connections_page),
+            (self.tr("Profiles"), self.profiles_page),
+            (self.tr("Monitor"), self.monitor_page),
+        ]
+        for title, page in self.pages:
+            QListWidgetItem(title, self.nav)
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self._show_page)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._menus()
+        mode = {"demo": self.tr("Demo: sandbox twins, temporary database"), "remote": self.tr("Service"),
+                "local": self.tr("Local engine")}[self.session.mode]
+        self.statusBar().addPermanentWidget(QLabel(f"{mode} · {self.session.location}"))
+        self.nav.setCurrentRow(1 if self.session.mode == "demo" else 0)
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        file_menu = bar.addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut("Ctrl+Q")
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        settings = bar.addMenu(self.tr("&Settings"))
+        language = settings.addMenu(self.tr("Language"))
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self)
+            action.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            language.addAction(action)
+
+    def _show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        page = self.stack.widget(row)
+        if hasattr(page, "activate"):
+            page.activate()
+
+    def show_page(self, name: str) -> None:
+        index = {"connections": 0, "profiles": 1, "monitor": 2}[name]
+        self.nav.setCurrentRow(index)
+
+    def set_language(self, lang: str) -> None:
+        """Switch the interface language now (pages are rebuilt; unsaved edits are asked about first)."""
+        if not self.confirm_discard():
+            return
+        QSettings().setValue("ui/language", lang)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        install_translator(app, lang)
+        row = self.nav.currentRow()
+        self.statusBar().deleteLater()
+        self.setStatusBar(None)  # type: ignore[arg-type]
+        self._build()
+        self.nav.setCurrentRow(max(0, row))
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def confirm_discard(self) -> bool:
+        if not self.profiles_page.is_dirty():
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("The profile has unsaved changes. Discard them?"),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closed_future(self) -> asyncio.Future[None]:
+        if self._closed is None:
+            self._closed = asyncio.get_event_loop().create_future()
+        return self._closed
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        event.accept()
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
+
+    def wait_ops(self) -> asyncio.Future[None]:
+        """Resolves when no background operation is running (for tests and the self-test)."""
+        future: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+
+        def check() -> None:
+            if self.ops.running == 0 and not future.done():
+                future.set_result(None)
+
+        self.ops.finished.connect(lambda *_: check())
+        check()
+        return future
+
+

@@ -1,0 +1,1 @@
+"""Studio pages: Connections, Profiles, Monitor."""

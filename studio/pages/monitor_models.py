@@ -1,0 +1,180 @@
+"""Table models of the monitor: runs, and a windowed item model that scrolls a million rows.
+
+The item model keeps only the pages near what is on screen (an LRU of pages), asks the backend for a
+page the first time one of its rows is painted, and shows a placeholder until it arrives, so memory
+stays flat however long the run and a remote backend never blocks painting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE = 200
+MAX_PAGES = 60
+
+ACTION_COLOURS = {"error": "#c0392b", "conflict": "#d35400", "create": "#1e8449", "update": "#1f618d",
+                  "deferred": "#7d6608", "skip": "#7f8c8d", "match": "#6c3483"}
+
+
+def _time(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone().strftime("%d.%m %H:%M:%S")
+    except ValueError:
+        return str(value)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 48 else text[:45] + "…"
+
+
+class RunsModel(QAbstractTableModel):
+    HEADERS = ("Started", "Profile", "Trigger", "Status", "Created J/B", "Updated J/B", "Conflicts", "Errors",
+               "Seconds", "API calls J/B")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            from PySide6.QtCore import QCoreApplication
+
+            return QCoreApplication.translate("RunsModel", self.HEADERS[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
+            return QBrush(QColor("#c0392b" if r.get("status") == "failed" else "#1e8449"))
+        if role == Qt.ItemDataRole.ToolTipRole and r.get("error"):
+            return str(r["error"])
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        seconds = ""
+        if r.get("started_at") and r.get("finished_at"):
+            seconds = f"{(datetime.fromisoformat(str(r['finished_at'])) - datetime.fromisoformat(str(r['started_at']))).total_seconds():.1f}"  # noqa: E501
+        return (
+            _time(r.get("started_at")), r.get("profile"), r.get("trigger"), r.get("status"),
+            f"{r.get('created_jira', 0)} / {r.get('created_bitrix24', 0)}",
+            f"{r.get('updated_jira', 0)} / {r.get('updated_bitrix24', 0)}",
+            r.get("conflicts", 0), r.get("errors", 0), seconds,
+            f"{r.get('api_calls_jira', 0)} / {r.get('api_calls_bitrix24', 0)}",
+        )[index.column()]
+
+
+class ItemsModel(QAbstractTableModel):
+    HEADERS = ("#", "Action", "Side", "JIRA", "Bitrix24", "Fields before → after", "Error")
+
+    def __init__(self, fetch: Callable[[int, int], Awaitable[list[dict[str, Any]]]] | None = None) -> None:
+        super().__init__()
+        self.total = 0
+        self.fetch = fetch
+        self.pages: OrderedDict[int, list[tuple[Any, ...]]] = OrderedDict()
+        self.loading: set[int] = set()
+        self.generation = 0
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    def reset(self, total: int, fetch: Callable[[int, int], Awaitable[list[dict[str, Any]]]] | None) -> None:
+        self.beginResetModel()
+        self.total = total
+        self.fetch = fetch
+        self.pages.clear()
+        self.loading.clear()
+        self.generation += 1
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            from PySide6.QtCore import QCoreApplication
+
+            return QCoreApplication.translate("ItemsModel", self.HEADERS[section])
+        return None
+
+    @staticmethod
+    def _row(item: dict[str, Any]) -> tuple[Any, ...]:
+        changes = (item.get("changes") or {}).get("fields") or []
+        text = "; ".join(f"{c.get('field')}: {_short(c.get('before'))} → {_short(c.get('after'))}" for c in changes)
+        return (item.get("id"), item.get("action"), item.get("side") or "", item.get("jira_key") or
+                item.get("jira_id") or "", item.get("bitrix24_id") or "", text, item.get("error") or "")
+
+    def row_data(self, row: int) -> tuple[Any, ...] | None:
+        page = self.pages.get(row // PAGE)
+        if page is None:
+            return None
+        offset = row % PAGE
+        return page[offset] if offset < len(page) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                self._request(index.row() // PAGE)
+                return "…" if index.column() == 1 else ""
+            return None
+        self.pages.move_to_end(index.row() // PAGE)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() >= 5:
+            return row[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
+            return QBrush(QColor(ACTION_COLOURS.get(str(row[1]), "#2c3e50")))
+        return None
+
+    def _request(self, page: int) -> None:
+        if page in self.loading or self.fetch is None:
+            return
+        self.loading.add(page)
+        generation = self.generation
+        fetch = self.fetch
+
+        async def load() -> None:
+            try:
+                items = await fetch(page * PAGE, PAGE)
+            finally:
+                self.loading.discard(page)
+            if generation != self.generation:
+                return
+            self.pages[page] = [self._row(i) for i in items]
+            while len(self.pages) > MAX_PAGES:
+                self.pages.popitem(last=False)
+            first = page * PAGE
+            last = min(self.total, first + PAGE) - 1
+            if last >= first:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+
+        task = asyncio.ensure_future(load())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
