@@ -54,6 +54,18 @@ from sync_engine.connectors.jira_jql import (
     split_ids,
     user_zone,
 )
+from sync_engine.connectors.jira_projects import (
+    PROJECT_ENTITY,
+    PROJECT_FIELDS,
+    PROJECTS_PARAMS,
+    PROJECTS_PATH,
+    check_scope,
+    find_in,
+    in_scope,
+    pick,
+    project_record,
+    read_only_error,
+)
 from sync_engine.fieldtypes import FieldMeta
 
 Flavour = Literal["server", "cloud"]
@@ -310,6 +322,9 @@ class JiraConnector:
     # -- metadata -------------------------------------------------------------------------------------
 
     async def describe_fields(self, scope: EntityScope) -> list[FieldMeta]:
+        if scope.entity == PROJECT_ENTITY:
+            check_scope(scope)
+            return list(PROJECT_FIELDS)
         return await self._run(self._describe_sync, scope)
 
     def _describe_sync(self, scope: EntityScope) -> list[FieldMeta]:
@@ -318,7 +333,9 @@ class JiraConnector:
         if cached is not None:
             return cached
         if scope.entity != "issue":
-            raise ValueError(f"the JIRA connector reads issues; entity {scope.entity!r} is not supported")
+            raise ValueError(
+                f"the JIRA connector reads issues and projects; entity {scope.entity!r} is not supported"
+            )
         if not scope.projects:
             raise ValueError("a JIRA scope needs at least one project key")
         all_fields = self._fields_sync()
@@ -398,6 +415,15 @@ class JiraConnector:
 
     # -- reading --------------------------------------------------------------------------------------
 
+    def _projects_sync(self, scope: EntityScope) -> list[Record]:
+        """One ``GET /project`` with description and lead expanded (the list has neither by default)."""
+        check_scope(scope)
+        self._client()
+        answer = self._get(PROJECTS_PATH, PROJECTS_PARAMS)
+        if not isinstance(answer, list):
+            raise ConnectorError("JIRA answered GET /rest/api/2/project with something other than a list")
+        return in_scope(scope, (project_record(p) for p in answer if isinstance(p, Mapping)))
+
     def _search(
         self,
         jql: str,
@@ -406,7 +432,9 @@ class JiraConnector:
         max_results: int,
         start_at: int = 0,
         token: str | None = None,
+        validate: bool = True,
     ) -> dict[str, Any]:
+        """``validate=False`` (Server only) turns a missing issue key into a warning instead of a 400."""
         self._client()
         self._fields_sync()
         wanted = list(fields)
@@ -427,7 +455,7 @@ class JiraConnector:
                 jql,
                 startAt=start_at,
                 maxResults=max_results,
-                validate_query=True,
+                validate_query=validate,
                 fields=list(wanted),
                 json_result=True,
             ),
@@ -441,6 +469,13 @@ class JiraConnector:
         nor double-delivered; ``startAt`` only advances while a whole page shares one minute."""
         if page_size < 0:
             raise ValueError("page_size must be >= 0 (0 = the largest page the server allows)")
+        if scope.entity == PROJECT_ENTITY:
+            # Projects carry no 'updated': every read is a full one, de-duplicated downstream by version.
+            projects = await self._run(self._projects_sync, scope)
+            step = page_size or max(len(projects), 1)
+            for start in range(0, len(projects), step):
+                yield projects[start : start + step]
+            return
         zone = await self._run(self._zone)
         await self._run(self._client)
         limit = page_size or (CLOUD_MAX_PAGE if self._cloud else SERVER_MAX_PAGE)
@@ -479,7 +514,10 @@ class JiraConnector:
     ) -> list[Record]:
         """One search per 100 ids (keys or numeric ids), answered in the order asked; missing ids are
         simply absent. Where JIRA validates keys strictly (Cloud) and names a missing one, the chunk is
-        asked again without it."""
+        asked again without it; Server is asked with ``validateQuery=false`` so a missing key only warns
+        (one call, not two)."""
+        if scope.entity == PROJECT_ENTITY:
+            return pick(await self._run(self._projects_sync, scope), ids)
         keys, numeric = split_ids(ids)
         wanted = tuple(fields) if fields else ALL_FIELDS
         found: dict[str, Record] = {}
@@ -489,7 +527,7 @@ class JiraConnector:
                 try:
                     records = await self._run(self._search_all, ids_jql(
                         [c for c in remaining if not c.isdigit()], [c for c in remaining if c.isdigit()]
-                    ), wanted, len(remaining))
+                    ), wanted, len(remaining), False)
                 except ConnectorError as exc:
                     missing = set(MISSING_KEY.findall(str(exc))) if exc.status == 400 else set()
                     if not missing & set(remaining):
@@ -508,12 +546,14 @@ class JiraConnector:
                 out.append(hit)
         return out
 
-    def _search_all(self, jql: str, fields: Sequence[str], page: int) -> list[Record]:
+    def _search_all(self, jql: str, fields: Sequence[str], page: int, validate: bool = True) -> list[Record]:
         """Every issue matching ``jql``, following pages (used for bounded queries: ids, find)."""
         out: list[Record] = []
         start_at, token = 0, None
         while True:
-            answer = self._search(jql, fields=fields, max_results=page, start_at=start_at, token=token)
+            answer = self._search(
+                jql, fields=fields, max_results=page, start_at=start_at, token=token, validate=validate
+            )
             issues = answer.get("issues") or []
             out.extend(_record(i) for i in issues)
             start_at += len(issues)
@@ -532,6 +572,8 @@ class JiraConnector:
         with ``~`` and the answer is filtered here to exact matches; other types use ``in``.
         """
         wanted = list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+        if scope.entity == PROJECT_ENTITY:
+            return find_in(await self._run(self._projects_sync, scope), field, wanted) if wanted else []
         if not wanted:
             return []
         metas = await self._run(self._metas_by_id, scope)
@@ -574,6 +616,8 @@ class JiraConnector:
         return out
 
     async def create_many(self, scope: EntityScope, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        if scope.entity == PROJECT_ENTITY:
+            raise read_only_error()
         return await self._run(self._create_sync, scope, list(items))
 
     def _create_sync(self, scope: EntityScope, items: list[Mapping[str, Any]]) -> list[WriteResult]:
@@ -665,6 +709,8 @@ class JiraConnector:
     async def update_many(
         self, scope: EntityScope, items: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> list[WriteResult]:
+        if scope.entity == PROJECT_ENTITY:
+            raise read_only_error()
         return await self._run(self._update_sync, scope, list(items))
 
     def _update_sync(
@@ -750,6 +796,8 @@ class JiraConnector:
             self._transitions[cache_key] = transition_id
 
     async def delete_many(self, scope: EntityScope, ids: Sequence[str]) -> list[WriteResult]:
+        if scope.entity == PROJECT_ENTITY:
+            raise read_only_error()
         return await self._run(self._delete_sync, list(ids))
 
     def _delete_sync(self, ids: list[str]) -> list[WriteResult]:

@@ -151,7 +151,7 @@ class IssueApi:
         project = self.cat.projects[row.project]
         v = api_version(request)
         return JSONResponse({"fields": {f.id: self.meta.field_meta(f, project, v, with_id=False)
-                                        for f in self.meta.screen_fields(project, create=False)}})
+                                        for f in self.meta.screen_fields(project, False, row.issuetype)}})
 
     async def assignee(self, request: Request) -> Response:
         row = self.s.get(request.path_params["key"])

@@ -62,12 +62,24 @@ class MetaApi:
     async def projects(self, request: Request) -> Response:
         expand = expand_set(request.query_params.get("expand"))
         v = api_version(request)
-        return JSONResponse([self.r.project(p, v, with_types="issuetypes" in expand)
+        return JSONResponse([self.r.project(p, v, with_types="issuetypes" in expand, expand=expand)
                              for p in self.cat.projects.values()])
 
     async def project(self, request: Request) -> Response:
         p = self.project_or_404(request.path_params["idOrKey"])
         return JSONResponse(self.r.project(p, api_version(request), full=True))
+
+    async def project_statuses(self, request: Request) -> Response:
+        """Per issue type of the project, the statuses of its workflow in workflow order."""
+        p = self.project_or_404(request.path_params["idOrKey"])
+        v = api_version(request)
+        out = []
+        for tid in p.issue_types:
+            t = self.cat.issue_types[tid]
+            wf = self.cat.workflows[t.workflow]
+            out.append({"self": f"{self.r.api(v)}/issuetype/{t.id}", "id": t.id, "name": t.name,
+                        "subtask": False, "statuses": [self.r.status(self.cat.statuses[s], v) for s in wf.statuses]})
+        return JSONResponse(out)
 
     async def issue_types(self, request: Request) -> Response:
         v = api_version(request)
@@ -100,10 +112,10 @@ class MetaApi:
         ]})
 
     # -- field metadata (createmeta / editmeta) -----------------------------------------------------------
-    def screen_fields(self, project: ProjectDef, create: bool) -> list[FieldDef]:
+    def screen_fields(self, project: ProjectDef, create: bool, issue_type: str | None) -> list[FieldDef]:
         system = (("project", "issuetype") if create else ("issuetype",)) + SYSTEM_SETTABLE
         out = [self.cat.fields[f] for f in system]
-        out.extend(self.cat.fields[f] for f in project.fields)
+        out.extend(self.cat.fields[f] for f in project.fields_for(issue_type))
         return out
 
     def field_meta(self, f: FieldDef, project: ProjectDef, version: str, with_id: bool) -> dict[str, Any]:
@@ -143,7 +155,7 @@ class MetaApi:
         start = as_int(request.query_params.get("startAt"), "startAt", 0)
         size = as_int(request.query_params.get("maxResults"), "maxResults", 50)
         v = api_version(request)
-        metas = [self.field_meta(f, project, v, with_id=True) for f in self.screen_fields(project, True)]
+        metas = [self.field_meta(f, project, v, with_id=True) for f in self.screen_fields(project, True, type_id)]
         page = metas[start : start + size]
         if self.cat.cloud:
             return JSONResponse({"maxResults": size, "startAt": start, "total": len(metas), "fields": page})
@@ -170,7 +182,7 @@ class MetaApi:
                 entry = {**self.r.issue_type(t, v), "expand": "fields"}
                 if with_fields:
                     entry["fields"] = {f.id: self.field_meta(f, p, v, with_id=False)
-                                       for f in self.screen_fields(p, True)}
+                                       for f in self.screen_fields(p, True, tid)}
                 types.append(entry)
             proj = self.r.project(p, v)
             proj.pop("projectTypeKey", None)

@@ -239,6 +239,7 @@ class JiraTwin:
                 ("/field", meta.fields, ["GET"]),
                 ("/project", meta.projects, ["GET"]),
                 ("/project/{idOrKey}", meta.project, ["GET"]),
+                ("/project/{idOrKey}/statuses", meta.project_statuses, ["GET"]),
                 ("/issuetype", meta.issue_types, ["GET"]),
                 ("/issuetype/{id}", meta.issue_type, ["GET"]),
                 ("/status", meta.statuses, ["GET"]),

@@ -28,6 +28,36 @@ CF_CLOSE_DATE = "customfield_10106"
 CUSTOM_FIELD_IDS: tuple[str, ...] = (
     CF_CUSTOMER, CF_AMOUNT, CF_DISTRIBUTOR, CF_DEAL_ID, CF_CURRENCY, CF_PRODUCT, CF_CLOSE_DATE,
 )
+# The product catalogue (project CAT, issue type Product).
+CF_ARTICLE = "customfield_10110"
+CF_PRICE = "customfield_10111"
+CF_PRICE_CURRENCY = "customfield_10112"
+PRODUCT_FIELD_IDS: tuple[str, ...] = (CF_ARTICLE, CF_PRICE, CF_PRICE_CURRENCY)
+# Customer-side contact persons (project CRM, issue type Contact).
+CF_FIRST_NAME = "customfield_10120"
+CF_LAST_NAME = "customfield_10121"
+CF_EMAIL = "customfield_10122"
+CF_PHONE = "customfield_10123"
+CF_POSITION = "customfield_10124"
+CF_COMPANY = "customfield_10125"
+CONTACT_FIELD_IDS: tuple[str, ...] = (CF_FIRST_NAME, CF_LAST_NAME, CF_EMAIL, CF_PHONE, CF_POSITION, CF_COMPANY)
+# Companies mirrored from Bitrix24 (project CRM, issue type Company).
+CF_INN = "customfield_10130"
+CF_COMPANY_TYPE = "customfield_10131"
+CF_B24_STATE = "customfield_10132"
+COMPANY_FIELD_IDS: tuple[str, ...] = (CF_INN, CF_COMPANY_TYPE, CF_B24_STATE)
+# Bitrix24 COMPANY_TYPE -> the option of "Тип компании", in option order.
+COMPANY_TYPES: tuple[tuple[str, str], ...] = (
+    ("CUSTOMER", "Клиент"), ("PARTNER", "Партнёр"), ("INTEGRATOR", "Интегратор"), ("GOVERNMENT", "Госорган"),
+    ("DEVELOPER", "Разработчик"),
+)
+
+TYPE_PURCHASE = "10000"
+TYPE_TASK = "10002"
+TYPE_BUG = "10004"
+TYPE_COMPANY = "10005"
+TYPE_CONTACT = "10006"
+TYPE_PRODUCT = "10007"
 
 TIME_ZONE = "Europe/Moscow"
 
@@ -130,12 +160,22 @@ class IssueTypeDef:
 
 @dataclass(frozen=True)
 class ProjectDef:
+    """``fields`` is every custom field on any of the project's screens; ``screens`` narrows that per issue
+    type (issue type id, field ids) where types differ, as a screen scheme does in JIRA."""
+
     id: str
     key: str
     name: str
     lead: str  # login
     issue_types: tuple[str, ...]
     fields: tuple[str, ...]  # custom field ids on this project's screens
+    description: str = ""
+    type_key: str = "software"
+    screens: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def fields_for(self, issue_type: str | None) -> tuple[str, ...]:
+        """Custom fields on the screen of ``issue_type`` (all of the project's when not narrowed)."""
+        return next((ids for tid, ids in self.screens if tid == issue_type), self.fields)
 
 
 @dataclass(frozen=True)
@@ -217,8 +257,11 @@ class Catalog:
 
 
 def _custom_fields() -> list[FieldDef]:
+    # The demo field contract gives the catalogue's currency the same option ids as the purchase requests'
+    # one; real JIRA numbers options globally, but no API of the twin looks options up across fields.
     currencies = tuple(OptionDef(str(10200 + i), v) for i, v in enumerate(("RUB", "USD", "EUR")))
     products = tuple(OptionDef(str(10300 + i), p.name) for i, p in enumerate(seed_catalog.PRODUCTS))
+    kinds = tuple(OptionDef(str(10400 + i), label) for i, (_, label) in enumerate(COMPANY_TYPES))
     return [
         FieldDef(CF_CUSTOMER, "Заказчик", "string", "string", TEXT),
         FieldDef(CF_AMOUNT, "Сумма", "number", "number", NUMBER),
@@ -227,6 +270,18 @@ def _custom_fields() -> list[FieldDef]:
         FieldDef(CF_CURRENCY, "Валюта", "option", "option", SELECT, options=currencies),
         FieldDef(CF_PRODUCT, "Продукт", "option", "option", SELECT, options=products),
         FieldDef(CF_CLOSE_DATE, "Дата закрытия", "date", "date", DATE),
+        FieldDef(CF_ARTICLE, "Артикул", "string", "string", TEXT),
+        FieldDef(CF_PRICE, "Цена", "number", "number", NUMBER),
+        FieldDef(CF_PRICE_CURRENCY, "Валюта", "option", "option", SELECT, options=currencies),
+        FieldDef(CF_FIRST_NAME, "Имя", "string", "string", TEXT),
+        FieldDef(CF_LAST_NAME, "Фамилия", "string", "string", TEXT),
+        FieldDef(CF_EMAIL, "Email", "string", "string", TEXT),
+        FieldDef(CF_PHONE, "Телефон", "string", "string", TEXT),
+        FieldDef(CF_POSITION, "Должность", "string", "string", TEXT),
+        FieldDef(CF_COMPANY, "Компания", "string", "string", TEXT),
+        FieldDef(CF_INN, "ИНН", "string", "string", TEXT),
+        FieldDef(CF_COMPANY_TYPE, "Тип компании", "option", "option", SELECT, options=kinds),
+        FieldDef(CF_B24_STATE, "Статус в Bitrix24", "string", "string", TEXT),
     ]
 
 
@@ -285,7 +340,35 @@ def _workflows() -> tuple[list[StatusDef], list[WorkflowDef]]:
             moves.append((st.id, move(rejected)))
     moves.append((rejected.id, move(flow[0])))  # reopen a rejected request
     wf = WorkflowDef("Закупка", flow[0].id, tuple(ids), tuple(moves))
-    return statuses, [simple, wf]
+
+    # Reference records (companies, contacts, products) are only open or closed. JIRA status names are
+    # global, so "Открыт" is the purchase workflow's status object, reused.
+    opened = purchase[0]
+    closed = StatusDef(str(10100 + len(purchase)), "Закрыт", "done")
+    statuses.append(closed)
+    reference = WorkflowDef("Справочник", opened.id, (opened.id, closed.id), (
+        (opened.id, TransitionDef("11", "Закрыть", closed.id)),
+        (closed.id, TransitionDef("21", "Переоткрыть", opened.id)),
+    ))
+    return statuses, [simple, wf, reference]
+
+
+def _projects() -> list[ProjectDef]:
+    return [
+        ProjectDef("10000", "PROC", "Заявки на закупку", seed_people.head_of(11).login,
+                   (TYPE_PURCHASE, TYPE_TASK, TYPE_BUG), CUSTOM_FIELD_IDS,
+                   description="Заявки клиентов и партнёров на закупку лицензий, поддержки и услуг."),
+        ProjectDef("10001", "SALES", "Продажи", seed_people.head_of(9).login, (TYPE_TASK, TYPE_BUG), (),
+                   description="Задачи коммерческого департамента."),
+        ProjectDef("10002", "CRM", "Клиенты и контакты", seed_people.head_of(7).login,
+                   (TYPE_COMPANY, TYPE_CONTACT), COMPANY_FIELD_IDS + CONTACT_FIELD_IDS,
+                   description="Компании из Bitrix24 и контактные лица клиентов и партнёров.",
+                   type_key="business",
+                   screens=((TYPE_COMPANY, COMPANY_FIELD_IDS), (TYPE_CONTACT, CONTACT_FIELD_IDS))),
+        ProjectDef("10003", "CAT", "Каталог продуктов", seed_people.head_of(3).login, (TYPE_PRODUCT,),
+                   PRODUCT_FIELD_IDS, description="Продукты, лицензии и услуги компании с артикулами и ценами.",
+                   type_key="business"),
+    ]
 
 
 def build_catalog(flavour: str, integration_login: str, integration_email: str) -> Catalog:
@@ -298,18 +381,17 @@ def build_catalog(flavour: str, integration_login: str, integration_email: str) 
     cat.issue_types = {
         t.id: t
         for t in (
-            IssueTypeDef("10000", "Purchase request", "Заявка на закупку лицензий и услуг", "Закупка"),
-            IssueTypeDef("10002", "Task", "A task that needs to be done.", "Software Simplified Workflow"),
-            IssueTypeDef("10004", "Bug", "A problem which impairs or prevents the functions of the product.",
+            IssueTypeDef(TYPE_PURCHASE, "Purchase request", "Заявка на закупку лицензий и услуг", "Закупка"),
+            IssueTypeDef(TYPE_TASK, "Task", "A task that needs to be done.", "Software Simplified Workflow"),
+            IssueTypeDef(TYPE_BUG, "Bug", "A problem which impairs or prevents the functions of the product.",
                          "Software Simplified Workflow"),
+            IssueTypeDef(TYPE_COMPANY, "Company", "Компания: клиент, партнёр, интегратор или госорган",
+                         "Справочник"),
+            IssueTypeDef(TYPE_CONTACT, "Contact", "Контактное лицо клиента или партнёра", "Справочник"),
+            IssueTypeDef(TYPE_PRODUCT, "Product", "Продукт или услуга из каталога", "Справочник"),
         )
     }
-    sales_head = seed_people.head_of(9).login
-    cat.projects = {
-        "PROC": ProjectDef("10000", "PROC", "Заявки на закупку", seed_people.head_of(11).login,
-                           ("10000", "10002", "10004"), CUSTOM_FIELD_IDS),
-        "SALES": ProjectDef("10001", "SALES", "Продажи", sales_head, ("10002", "10004"), ()),
-    }
+    cat.projects = {p.key: p for p in _projects()}
     cat.priorities = {p.id: p for p in (PriorityDef("1", "Highest"), PriorityDef("2", "High"),
                                         PriorityDef("3", "Medium"), PriorityDef("4", "Low"),
                                         PriorityDef("5", "Lowest"))}

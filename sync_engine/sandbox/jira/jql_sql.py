@@ -51,6 +51,7 @@ class Compiled:
     params: list[object] = field(default_factory=list)
     order: str = "issues.project DESC, issues.num DESC, issues.id DESC"
     bounded: bool = True
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,11 +61,14 @@ class JqlCompiler:
     now_ms: int
     current_user: str  # login
     key_exists: Callable[[str], bool] | None = None
+    # validateQuery=false: a missing issue key only warns and matches nothing, the rest of the query stands
+    lenient_keys: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     def compile(self, query: Query) -> Compiled:
         params: list[object] = []
         where = "1" if query.where is None else self.node(query.where, params)
-        out = Compiled(where, params, bounded=query.where is not None)
+        out = Compiled(where, params, bounded=query.where is not None, warnings=list(self.warnings))
         if query.order:
             parts: list[str] = []
             last = "asc"
@@ -317,7 +321,11 @@ class JqlCompiler:
                 raise JqlSemanticError(f"The issue key '{text}' for field '{c.field}' is invalid.")
             key = text.upper()
             if self.key_exists is not None and not self.key_exists(key):
-                raise JqlSemanticError(f"An issue with key '{key}' does not exist for field '{c.field}'.")
+                message = f"An issue with key '{key}' does not exist for field '{c.field}'."
+                if not self.lenient_keys:
+                    raise JqlSemanticError(message)
+                self.warnings.append(message)
+                continue
             keys.append(key)
         parts: list[str] = []
         if keys:
@@ -326,7 +334,7 @@ class JqlCompiler:
         if ids:
             parts.append(f"issues.id IN ({', '.join('?' for _ in ids)})")
             params.extend(ids)
-        hit = " OR ".join(parts)
+        hit = " OR ".join(parts) or "0"
         return f"({hit})" if c.op in ("=", "in") else f"(NOT ({hit}))"
 
     def instant(self, v: Value | Func, c: Clause) -> int:

@@ -72,16 +72,19 @@ class Renderer:
                 "name": it.name, "subtask": False, "avatarId": int(it.id), "hierarchyLevel": 0}
 
     def project(self, p: ProjectDef, version: str = "2", full: bool = False,
-                with_types: bool = False) -> dict[str, Any]:
+                with_types: bool = False, expand: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The list form carries description and lead only when expanded, as ``GET /project`` does."""
         out: dict[str, Any] = {"self": f"{self.api(version)}/project/{p.id}", "id": p.id, "key": p.key,
                                "name": p.name, "avatarUrls": self.avatars("project", p.id),
-                               "projectTypeKey": "software"}
+                               "projectTypeKey": p.type_key}
         if self.cat.cloud:
             out["simplified"] = False
             out["style"] = "classic"
-        if full:
-            out["description"] = ""
+        if full or "description" in expand:
+            out["description"] = p.description
+        if full or "lead" in expand:
             out["lead"] = self.user(p.lead, version)
+        if full:
             out["components"] = []
             out["versions"] = []
             out["roles"] = {}

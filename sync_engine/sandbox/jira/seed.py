@@ -13,6 +13,7 @@ from typing import Any
 from sync_engine.sandbox import seed_catalog, seed_people
 from sync_engine.sandbox.jira import catalog as c
 from sync_engine.sandbox.jira import timefmt
+from sync_engine.sandbox.jira.seed_reference import seed_reference
 from sync_engine.sandbox.jira.service import IssueService
 from sync_engine.sandbox.jira.store import IssueRow
 
@@ -46,7 +47,8 @@ def _request_fields(rng: random.Random, index: int, reporter: str) -> dict[str, 
 
 
 def seed_demo(service: IssueService, now: int, requests: int = 30) -> None:
-    """The hand-made demo issues: purchase requests spread over the workflow, plus a few SALES tasks."""
+    """The hand-made demo issues: purchase requests spread over the workflow, a few SALES tasks, and the
+    CRM/CAT reference records."""
     cat = service.cat
     rng = random.Random(2024)
     wf = cat.workflows["Закупка"]
@@ -97,6 +99,7 @@ def seed_demo(service: IssueService, now: int, requests: int = 30) -> None:
         fields = {"summary": summary, "description": None, "priority": "3", "assignee": SALES_PEOPLE[i],
                   "reporter": integration, "creator": integration, "labels": []}
         service.store.insert_issue(IssueRow(iid, f"SALES-{num}", "SALES", num, type_id, "1", at, at, fields))
+    seed_reference(service, now)
 
 
 def seed_bulk(service: IssueService, now: int, count: int, seed: int = 7) -> None:

@@ -113,7 +113,7 @@ class IssueService:
         type_id = self._resolve_type(fields, project, errors)
         if project is None or type_id is None:
             raise ApiError(400, [], errors)
-        writer = FieldWriter(self.cat, project)
+        writer = FieldWriter(self.cat, project, type_id)
         stored = writer.apply({"reporter": actor, "creator": actor, "priority": "3", "labels": []},
                               fields, payload.get("update"))
         if "summary" not in fields and "summary" not in (payload.get("update") or {}):
@@ -168,7 +168,7 @@ class IssueService:
                     new_type = t
         if "project" in fields:
             errors["project"] = not_settable("project")
-        writer = FieldWriter(self.cat, project)
+        writer = FieldWriter(self.cat, project, new_type)
         stored = writer.apply(row.fields, {k: v for k, v in fields.items() if k not in ("issuetype", "project")},
                               {k: v for k, v in update.items() if k != "comment"})
         errors.update(writer.errors)
@@ -217,7 +217,7 @@ class IssueService:
         update = payload.get("update") or {}
         if not isinstance(fields, dict) or not isinstance(update, dict):
             raise ApiError(400, ["The 'fields' and 'update' values must be objects."])
-        writer = FieldWriter(self.cat, self.cat.projects[row.project])
+        writer = FieldWriter(self.cat, self.cat.projects[row.project], row.issuetype)
         stored = writer.apply(row.fields, fields, {k: v for k, v in update.items() if k not in ("comment", "worklog")})
         if writer.errors:
             raise ApiError(400, [], writer.errors)
@@ -259,16 +259,16 @@ class IssueService:
         self.store.delete_issue(row.id)
 
     # -- search ----------------------------------------------------------------------------------------------
-    def compile(self, text: str, actor: str, check_keys: bool = True) -> Compiled:
+    def compile(self, text: str, actor: str, check_keys: bool = True, lenient_keys: bool = False) -> Compiled:
         query = jql.parse(text)
         compiler = JqlCompiler(self.cat, self.tz, self.clock(), actor,
-                               self.store.key_exists if check_keys else None)
+                               self.store.key_exists if check_keys else None, lenient_keys=lenient_keys)
         return compiler.compile(query)
 
     def search(self, text: str, actor: str, start: int, limit: int, validate: bool = True,
                need_bounded: bool = False, count: bool = True) -> SearchResult:
         try:
-            compiled = self.compile(text, actor)
+            compiled = self.compile(text, actor, lenient_keys=not validate)
         except JqlSemanticError as exc:
             if validate:
                 raise ApiError(400, [str(exc)]) from None
@@ -280,4 +280,4 @@ class IssueService:
                                  "to your query."])
         rows = self.store.search(compiled.where, compiled.params, compiled.order, limit, start) if limit else []
         total = self.store.count(compiled.where, compiled.params) if count else -1
-        return SearchResult(rows, total, [])
+        return SearchResult(rows, total, compiled.warnings)

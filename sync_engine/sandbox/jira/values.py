@@ -43,18 +43,19 @@ def text_to_adf(text: str | None) -> dict[str, Any] | None:
 
 
 class FieldWriter:
-    """Validates one create/edit payload against a project's screen."""
+    """Validates one create/edit payload against the screen of a project's issue type."""
 
-    def __init__(self, catalog: Catalog, project: ProjectDef) -> None:
+    def __init__(self, catalog: Catalog, project: ProjectDef, issue_type: str | None = None) -> None:
         self.cat = catalog
         self.project = project
+        self.screen = project.fields_for(issue_type)
         self.errors: dict[str, str] = {}
 
     def on_screen(self, field_id: str) -> FieldDef | None:
         f = self.cat.fields.get(field_id)
         if f is None:
             return None
-        if f.custom and field_id not in self.project.fields:
+        if f.custom and field_id not in self.screen:
             return None
         if not f.custom and field_id not in SYSTEM_SETTABLE:
             return None

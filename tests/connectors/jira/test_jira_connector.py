@@ -43,7 +43,8 @@ async def read_all(
 async def test_connection_helpers_detect_the_flavour(jira_twin: Any) -> None:
     conn = jira_twin.connector()
     try:
-        assert isinstance(conn, Connector)
+        as_protocol: object = conn  # checked apart so the concrete type keeps its extra helpers
+        assert isinstance(as_protocol, Connector)
         info = await conn.server_info()
         me = await conn.whoami()
         assert conn.flavour == jira_twin.flavour
@@ -183,12 +184,13 @@ async def test_get_many_batches_searches(jira_twin: Any, tagged_scope: EntitySco
         assert [r.key for r in records] == wanted
         assert jira_twin.admin.calls(jira_twin.search_key()) == math.ceil(len(wanted) / 100) == 2
         assert records[0].fields["summary"] == "Закупка 129" and "customfield_10100" not in records[0].fields
-        assert set(records[0].fields) == {"summary", "customfield_10101", "updated"}
+        assert set(records[0].fields) == {"summary", "customfield_10101", "updated", "key"}
         jira_twin.admin.reset()
-        # JIRA refuses a query naming a missing key; the chunk is asked once more without it.
+        # Cloud refuses a query naming a missing key, so the chunk is asked once more without it;
+        # Server is asked with validateQuery=false and only warns about it.
         partly = await conn.get_many(tagged_scope, [keys[0], "PROC-999999"])
         assert [r.key for r in partly] == [keys[0]]
-        assert jira_twin.admin.calls(jira_twin.search_key()) == 2
+        assert jira_twin.admin.calls(jira_twin.search_key()) == (2 if jira_twin.flavour == "cloud" else 1)
         by_id = await conn.get_many(tagged_scope, [created[5].id or "", keys[6]])
         assert [r.key for r in by_id] == [keys[5], keys[6]]
     finally:

@@ -35,7 +35,8 @@ def test_fields_projects_and_issue_types(any_twin: Served) -> None:
     assert by_id[CF_CURRENCY]["schema"]["custom"].endswith(":select")
     assert by_id["summary"]["schema"] == {"type": "string", "system": "summary"}
     keys = {p.key: p.name for p in jira.projects()}
-    assert keys == {"PROC": "Заявки на закупку", "SALES": "Продажи"}
+    assert keys == {"PROC": "Заявки на закупку", "SALES": "Продажи", "CRM": "Клиенты и контакты",
+                    "CAT": "Каталог продуктов"}
     proc = jira.project("PROC")
     assert {t.name for t in proc.issueTypes} == {"Purchase request", "Task", "Bug"}
     assert jira.issue_type_by_name("Purchase request", project=proc.id).id == "10000"
