@@ -91,6 +91,9 @@ class AmbiguousWriteError(ConnectorError):
     """A non-idempotent request failed after it may have reached the server (outcome unknown)."""
 
 
+_MULTIFIELDS = frozenset({"PHONE", "EMAIL", "WEB", "IM"})
+
+
 @dataclass(frozen=True, slots=True)
 class _Entity:
     """How one Bitrix24 entity kind is addressed; legacy ``crm.deal.*`` vs universal ``crm.item.*``."""
@@ -116,7 +119,12 @@ class _Entity:
 
     @property
     def select(self) -> list[str]:
-        return ["*"] if self.is_item else ["*", "UF_*"]
+        if self.is_item:
+            return ["*"]
+        # '*' leaves out the multi-value fields; a contact without its e-mail could neither be matched
+        # nor written back correctly.
+        multi = ["PHONE", "EMAIL", "WEB", "IM"] if self.name in ("contact", "company", "lead") else []
+        return ["*", "UF_*", *multi]
 
     def rows(self, result: Any) -> list[dict[str, Any]]:
         if self.is_item:
@@ -735,6 +743,7 @@ class Bitrix24Connector:
     ) -> list[WriteResult]:
         """Update items, 50 per HTTP request; updates are idempotent so failures are simply resent."""
         ent = self._entity(scope)
+        items = await self._replace_multifields(scope, ent, items)
         commands: dict[str, Command] = {}
         for n, (item_id, fields) in enumerate(items):
             if ent.is_item:
@@ -750,6 +759,33 @@ class Bitrix24Connector:
             else WriteResult(n, True, id=str(item_id))
             for n, (item_id, _) in enumerate(items)
         ]
+
+    async def _replace_multifields(
+        self, scope: EntityScope, ent: _Entity, items: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[tuple[str, Mapping[str, Any]]]:
+        """A written e-mail/phone replaces the record's first one instead of being added beside it.
+
+        Bitrix24 appends multi-value items that carry no ``ID``; to replace, the existing item's ID must
+        be sent. Those IDs are read for all affected records in one batched list call.
+        """
+        wanted = {fid for _, fields in items for fid, value in fields.items()
+                  if fid in _MULTIFIELDS and isinstance(value, list) and value
+                  and all(isinstance(v, Mapping) and "ID" not in v for v in value)}
+        if not wanted or ent.is_item:
+            return list(items)
+        ids = [str(item_id) for item_id, fields in items if wanted & set(fields)]
+        current = {r.id: r.fields for r in await self.get_many(scope, ids)}
+        out: list[tuple[str, Mapping[str, Any]]] = []
+        for item_id, fields in items:
+            fixed = dict(fields)
+            for fid in wanted & set(fields):
+                existing = [v for v in (current.get(str(item_id), {}).get(fid) or []) if isinstance(v, Mapping)]
+                new = [dict(v) for v in fixed[fid]]
+                for target, old in zip(new, existing, strict=False):
+                    target["ID"] = old.get("ID")
+                fixed[fid] = new
+            out.append((item_id, fixed))
+        return out
 
     async def delete_many(self, scope: EntityScope, ids: Sequence[str]) -> list[WriteResult]:
         """Delete ids, 50 per HTTP request, as "ensure absent": an id already gone counts as done,

@@ -98,3 +98,23 @@ async def test_universal_item_methods(demo_twin: ServedTwin) -> None:
         assert [r.id for r in got] == ids
         assert all(d.ok for d in await conn.delete_many(scope, ids))
         assert await conn.get_many(scope, ids) == []
+
+
+async def test_contacts_carry_multifields_and_a_written_email_replaces_the_first(demo_twin: ServedTwin) -> None:
+    contacts = EntityScope(entity="contact")
+    async with demo_twin.connector() as conn:
+        created = await conn.create_many(contacts, [{
+            "NAME": "Анна", "LAST_NAME": "Тестова",
+            "EMAIL": [{"VALUE": "old@example.ru", "VALUE_TYPE": "WORK"}],
+            "PHONE": [{"VALUE": "+7 900 000-00-01", "VALUE_TYPE": "WORK"}],
+        }])
+        cid = str(created[0].id)
+        (read,) = await conn.get_many(contacts, [cid])
+        assert read.fields["EMAIL"][0]["VALUE"] == "old@example.ru", "reads must select the multi-value fields"
+        assert read.fields["PHONE"][0]["VALUE"] == "+7 900 000-00-01"
+        new_email = [{"VALUE": "new@example.ru", "VALUE_TYPE": "WORK"}]
+        results = await conn.update_many(contacts, [(cid, {"EMAIL": new_email})])
+        assert results[0].ok
+        (after,) = await conn.get_many(contacts, [cid])
+        assert [e["VALUE"] for e in after.fields["EMAIL"]] == ["new@example.ru"]
+        assert [p["VALUE"] for p in after.fields["PHONE"]] == ["+7 900 000-00-01"]
