@@ -139,6 +139,9 @@ def _element_error(error: Mapping[str, Any]) -> str:
     return "; ".join(parts) or f"JIRA rejected the issue (status {error.get('status', '?')})"
 
 
+MAX_TRANSITION_STEPS = 12
+
+
 class JiraConnector:
     """Connector for JIRA Server/Data Center and Cloud (REST API v2)."""
 
@@ -751,6 +754,9 @@ class JiraConnector:
                 raise ValueError(f"{text!r} is not a status of this scope; statuses: {labels}")
         return (text if text.isdigit() else None), (None if text.isdigit() else text)
 
+    def _move(self, path: str, issue: str, transition_id: str) -> None:
+        self._call("POST", path, lambda j: j.transition_issue(issue, transition_id))
+
     def _transition(self, scope: EntityScope, issue: str, status: Any, meta: FieldMeta | None) -> None:
         """Move ``issue`` to ``status``. The transition id found for a target status is cached per issue
         type and tried first next time (one call instead of two); if the workflow refuses it from the
@@ -767,33 +773,69 @@ class JiraConnector:
             except ConnectorError as exc:
                 if exc.status not in (400, 409):
                     raise
-        available = self._call("GET", path, lambda j: j.transitions(issue))
-
         def leads_there(t: Mapping[str, Any]) -> bool:
             to = t.get("to") or {}
             if target_id is not None and str(to.get("id")) == target_id:
                 return True
             return target_name is not None and str(to.get("name", "")).casefold() == target_name.casefold()
 
-        match = next((t for t in available if leads_there(t)), None)
-        if match is None:
-            current = self._get(f"issue/{url_quote(issue)}", {"fields": "status"})
-            now = (current.get("fields") or {}).get("status") or {}
-            if (target_id is not None and str(now.get("id")) == target_id) or (
-                target_name is not None and str(now.get("name", "")).casefold() == target_name.casefold()
-            ):
+        # Workflows often only allow neighbouring steps (Открыт → Квалификация → …), so walk: take the
+        # transition to the target if offered, else a step toward the target in the workflow's order
+        # (statuses between here and the target first, nearest the target first), never revisiting one.
+        order = [o.label.casefold() for o in (meta.options if meta is not None else ())]
+        goal = order.index(target_name.casefold()) if target_name and target_name.casefold() in order else None
+        here: str | None = None
+        visited: set[str] = set()
+        first: str | None = None
+        for step in range(MAX_TRANSITION_STEPS):
+            available = self._call("GET", path, lambda j: j.transitions(issue))
+            match = next((t for t in available if leads_there(t)), None)
+            if match is not None:
+                transition_id = str(match["id"])
+                self._move(path, issue, transition_id)
+                if cache_key is not None and first is None:
+                    self._transitions[cache_key] = transition_id
                 return
-            targets = ", ".join(str((t.get("to") or {}).get("name")) for t in available) or "none"
-            raise ConnectorError(
-                f"no workflow transition takes {issue} from {now.get('name', '?')!r} to "
-                f"{target_name or target_id!r}; reachable: {targets}",
-                status=400,
-                code="no_transition",
-            )
-        transition_id = str(match["id"])
-        self._call("POST", path, lambda j: j.transition_issue(issue, transition_id))
-        if cache_key is not None:
-            self._transitions[cache_key] = transition_id
+            if goal is None:
+                break
+            if step == 0:
+                now_status = (self._get(f"issue/{url_quote(issue)}", {"fields": "status"}).get("fields") or {})
+                here = str((now_status.get("status") or {}).get("name", "")).casefold()
+                visited.add(here)
+            start = order.index(here) if here in order else None
+
+            def rank(t: Mapping[str, Any], start: int | None = start) -> tuple[int, int]:
+                name = str((t.get("to") or {}).get("name", "")).casefold()
+                if name not in order:
+                    return (2, 0)
+                index = order.index(name)
+                toward = start is not None and min(start, goal) < index <= max(start, goal)
+                return (0 if toward else 1, abs(index - goal))
+
+            candidates = sorted((t for t in available
+                                 if str((t.get("to") or {}).get("name", "")).casefold() not in visited), key=rank)
+            if not candidates or rank(candidates[0])[0] == 2:
+                break
+            hop = candidates[0]
+            here = str((hop.get("to") or {}).get("name", "")).casefold()
+            visited.add(here)
+            hop_id = str(hop["id"])
+            first = first or hop_id
+            self._move(path, issue, hop_id)
+        current = self._get(f"issue/{url_quote(issue)}", {"fields": "status"})
+        now = (current.get("fields") or {}).get("status") or {}
+        if (target_id is not None and str(now.get("id")) == target_id) or (
+            target_name is not None and str(now.get("name", "")).casefold() == target_name.casefold()
+        ):
+            return
+        available = self._call("GET", path, lambda j: j.transitions(issue))
+        targets = ", ".join(str((t.get("to") or {}).get("name")) for t in available) or "none"
+        raise ConnectorError(
+            f"no workflow path takes {issue} from {now.get('name', '?')!r} to "
+            f"{target_name or target_id!r}; reachable from there: {targets}",
+            status=400,
+            code="no_transition",
+        )
 
     async def delete_many(self, scope: EntityScope, ids: Sequence[str]) -> list[WriteResult]:
         if scope.entity == PROJECT_ENTITY:

@@ -112,9 +112,9 @@ B24_PRODUCT = [
 B24_PROJECT_ITEM = [
     f("id", "ID", N, read_only=True), f("title", "Название", T, required=True),
     f("assignedById", "Ответственный", U, system_type="user"),
-    f("ufCrm5JiraKey", "Ключ проекта JIRA", T, system_type="string"),
-    f("ufCrm5Description", "Описание", T, system_type="string"),
-    f("ufCrm5Archived", "В архиве", B, system_type="boolean"),
+    f("ufCrm1JiraProject", "Ключ проекта JIRA", T, system_type="string"),
+    f("ufCrm1Description", "Описание", T, system_type="string"),
+    f("ufCrm1Archived", "В архиве", B, system_type="boolean"),
 ]
 FIELDS = {
     "purchase-requests": (JIRA_PROC, B24_DEAL),

@@ -45,6 +45,8 @@ COMPANY_UF: tuple[dict[str, Any], ...] = (
 )
 SPA_UF: tuple[dict[str, Any], ...] = (
     {"FIELD_NAME": "UF_CRM_1_JIRA_PROJECT", "USER_TYPE_ID": "string", "LABEL": "Проект JIRA"},
+    {"FIELD_NAME": "UF_CRM_1_DESCRIPTION", "USER_TYPE_ID": "string", "LABEL": "Описание"},
+    {"FIELD_NAME": "UF_CRM_1_ARCHIVED", "USER_TYPE_ID": "boolean", "LABEL": "В архиве"},
 )
 
 _PARTNER_STAGES = (("NEW", "Заявка партнёра", None), ("PREPARATION", "Регистрация сделки", None),
