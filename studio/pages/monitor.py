@@ -147,6 +147,7 @@ class MonitorPage(QWidget):
         self.items = QTableView()
         self.items.setModel(self.items_model)
         self.items.verticalHeader().hide()
+        self.items.setWordWrap(False)
         self.items.verticalHeader().setDefaultSectionSize(22)
         self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.items.horizontalHeader().setStretchLastSection(True)

@@ -193,7 +193,7 @@ class ProfilesPage(QWidget):
         rv.addWidget(self.tabs, 1)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 1100])
+        splitter.setSizes([250, 1100])
 
         self.list.currentRowChanged.connect(self._select)
         self.new_button.clicked.connect(self._new)
@@ -375,7 +375,8 @@ class ProfilesPage(QWidget):
             self.list.blockSignals(True)
             self.list.clear()
             for p in profiles:
-                self.list.addItem(f"{p.title}\n{p.name}")
+                self.list.addItem(p.title)
+                self.list.item(self.list.count() - 1).setToolTip(f"{p.name}: {p.description or p.title}")
             self.list.blockSignals(False)
             names = [p.name for p in profiles]
             wanted = select or (self.current.name if self.current else None)
