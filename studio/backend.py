@@ -165,11 +165,9 @@ class LocalBackend:
         return [_plain(c) for c in self.ws.store.open_conflicts()]
 
     async def resolve_conflict(self, conflict_id: int, choice: str, value: Any = None) -> None:
-        resolver = getattr(self.ws, "resolve_conflict", None)
-        if resolver is not None:
-            await resolver(conflict_id, choice, value)
-        else:
-            self.ws.store.resolve_conflict(conflict_id, {"choice": choice, "value": value})
+        from sync_engine.conflicts import resolve_conflict
+
+        await resolve_conflict(self.ws, conflict_id, choice, value)
 
     async def close(self) -> None:
         self.ws.close()

@@ -40,6 +40,8 @@ class MainWindow(QMainWindow):
         self.session = session
         self.backend = session.backend
         self.ops = OpTracker()
+        self._waiters: list[asyncio.Future[None]] = []
+        self.ops.finished.connect(self._release_waiters)
         self._closed: asyncio.Future[None] | None = None
         self.setStyleSheet(STYLE)
         self._build()
@@ -148,13 +150,16 @@ class MainWindow(QMainWindow):
     def wait_ops(self) -> asyncio.Future[None]:
         """Resolves when no background operation is running (for tests and the self-test)."""
         future: asyncio.Future[None] = asyncio.get_event_loop().create_future()
-
-        def check() -> None:
-            if self.ops.running == 0 and not future.done():
-                future.set_result(None)
-
-        self.ops.finished.connect(lambda *_: check())
-        check()
+        self._waiters.append(future)
+        self._release_waiters()
         return future
+
+    def _release_waiters(self, *_: object) -> None:
+        if self.ops.running:
+            return
+        waiters, self._waiters = self._waiters, []
+        for future in waiters:
+            if not future.done():
+                future.set_result(None)
 
 

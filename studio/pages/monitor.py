@@ -120,9 +120,9 @@ class MonitorPage(QWidget):
         layout.addWidget(splitter, 1)
         self.refresh_button.clicked.connect(self.refresh)
         self.runs.selectionModel().selectionChanged.connect(lambda *_: self._run_selected())
-        window.ops.started.connect(lambda label: self._event(self.tr("started: {}").format(label)))
-        window.ops.finished.connect(lambda label, ok: self._event(
-            (self.tr("done: {}") if ok else self.tr("failed or cancelled: {}")).format(label)))
+        # Bound methods, not lambdas: Qt drops the connection when this page is rebuilt (language switch).
+        window.ops.started.connect(self._op_started)
+        window.ops.finished.connect(self._op_finished)
         self.timer = QTimer(self)
         self.timer.setInterval(10_000)
         self.timer.timeout.connect(lambda: self.isVisible() and self.refresh(quiet=True))
@@ -240,6 +240,12 @@ class MonitorPage(QWidget):
             return
         run_op(self, lambda: self.window_.backend.retry_failed(str(run["profile"])),
                label=self.tr("Retrying failed items of {}").format(run["profile"]), on_done=lambda _: self.refresh())
+
+    def _op_started(self, label: str) -> None:
+        self._event(self.tr("started: {}").format(label))
+
+    def _op_finished(self, label: str, ok: bool) -> None:
+        self._event((self.tr("done: {}") if ok else self.tr("failed or cancelled: {}")).format(label))
 
     def _event(self, text: str) -> None:
         self.feed.insertItem(0, f"{datetime.now().strftime('%H:%M:%S')}  {text}")

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -156,6 +157,9 @@ class ProfilesPage(QWidget):
         title.setProperty("class", "pageTitle")
         lv.addWidget(title)
         self.list = QListWidget()
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setWordWrap(True)
         lv.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.new_button = QPushButton(self.tr("New…"))
@@ -440,6 +444,8 @@ class ProfilesPage(QWidget):
         def show(result: Any) -> None:
             jf, bf = result
             self.constructor.set_profile(profile, jf, bf)
+            self.constructor.show_status(self.tr("{j} JIRA fields and {b} Bitrix24 fields loaded. Drag from a field "
+                                                 "to a field to map them.").format(j=len(jf), b=len(bf)))
             self._update_buttons()
 
         def failed(exc: BaseException) -> None:

@@ -38,6 +38,7 @@ class MappingScene(QGraphicsScene):
     mappingSelected = Signal(str)  # "" when no line is selected
     editRequested = Signal(str)  # a line was double-clicked
     hiddenLinksChanged = Signal(int)
+    fieldWidthChanged = Signal(float)  # the boxes narrowed or widened with the view
 
     def __init__(self, model: MappingModel, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,8 +114,18 @@ class MappingScene(QGraphicsScene):
         self.setSceneRect(QRectF(0, 0, self._width, max(height, 100.0)))
 
     def set_canvas_width(self, width: float) -> None:
-        """Spreads the columns over the view's width (never narrower than the two columns plus a gap)."""
+        """Spreads the columns over the view's width; in a narrow view the field boxes narrow too (down to
+        ``min_field_width``) before a horizontal scroll bar is needed."""
         s = self.canvas_style
+        fitted = (width - 2 * s.side_margin - s.min_column_gap) / 2
+        field_width = max(s.min_field_width, min(s.max_field_width, fitted))
+        if abs(field_width - s.field_width) >= 0.5:
+            for side in SIDES:
+                for item in self._items[side]:
+                    item.prepareGeometryChange()
+            s.field_width = field_width
+            self.fieldWidthChanged.emit(field_width)
+            self._width = -1.0  # force the relayout below
         width = max(width, 2 * s.field_width + s.min_column_gap + 2 * s.side_margin)
         if abs(width - self._width) < 0.5:
             return

@@ -35,11 +35,13 @@ def _font(point_size: float, bold: bool = False) -> QFont:
 @dataclass
 class CanvasStyle:
     field_width: float = 300.0
+    min_field_width: float = 210.0
+    max_field_width: float = 300.0
     field_height: float = 40.0
     field_gap: float = 6.0
     top_margin: float = 12.0
     side_margin: float = 16.0
-    min_column_gap: float = 180.0
+    min_column_gap: float = 140.0
     label_font: QFont = field(default_factory=lambda: _font(9.5))
     id_font: QFont = field(default_factory=lambda: _font(7.5))
     badge_font: QFont = field(default_factory=lambda: _font(7, bold=True))

@@ -179,6 +179,7 @@ class MappingConstructor(QWidget):
             edit.setPlaceholderText(self.tr("Search %1 fields by name or id…").replace("%1", name))
             edit.setClearButtonEnabled(True)
             edit.setFixedWidth(int(self.scene.canvas_style.field_width))
+            self.scene.fieldWidthChanged.connect(lambda w, e=edit: e.setFixedWidth(int(w)))
             timer = QTimer(self)
             timer.setSingleShot(True)
             timer.setInterval(FILTER_DELAY_MS)
