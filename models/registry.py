@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 import models.connections
 import models.profiles
 import models.runs
+import models.service
 import models.sync_state  # noqa: F401
 from models.base import Base
 

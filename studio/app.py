@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,10 +24,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--self-test", action="store_true", help="open every page, dry-run and run, exit 0 if all worked")
     p.add_argument("--screenshots", type=Path, metavar="DIR", help="with --self-test: save a PNG of every page")
     p.add_argument("--size", default="1366x768", help="window size for screenshots, e.g. 1920x1080")
+    p.add_argument("--exit-when-ready", action="store_true",
+                   help="print the seconds from start to an interactive window, then exit (benchmarks)")
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = time.monotonic()
     args = parse_args(argv)
     if args.self_test and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -35,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from studio.i18n import install_translator
     from studio.main_window import MainWindow
-    from studio.session import open_session
+    from studio.session import StudioSession, open_session
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Bitrix24–JIRA Studio")
@@ -44,20 +48,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_translator(app, args.lang)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    session = open_session(args)
-    window = MainWindow(session)
+    mode = "demo" if args.demo else "remote" if args.service else "local"
+    window = MainWindow(mode=mode)
     width, _, height = args.size.partition("x")
     window.resize(int(width), int(height))
     window.show()
+
+    async def start() -> StudioSession:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="b24studio-start") as pool:
+            session = await asyncio.get_running_loop().run_in_executor(pool, open_session, args)
+        window.attach(session)
+        return session
+
+    try:
+        session = loop.run_until_complete(start()) if not args.exit_when_ready else None
+    except Exception as exc:  # the reason is shown; the studio cannot run without a backend
+        from PySide6.QtWidgets import QMessageBox
+
+        if not args.self_test:
+            QMessageBox.critical(window, "Bitrix24–JIRA Studio", f"Could not start:\n\n{exc}")
+        print(f"b24studio: could not start: {exc}", file=sys.stderr)
+        return 2
+    if args.exit_when_ready:
+        from studio.self_test import ready_seconds
+
+        seconds = loop.run_until_complete(ready_seconds(window, started))
+        print(f"interactive after {seconds:.3f} s")
+        session = loop.run_until_complete(start())
+        print(f"backend ready after {time.monotonic() - started:.3f} s")
+        session.close()
+        return 0
     if args.self_test:
         from studio.self_test import self_test
 
-        with loop:
-            code = loop.run_until_complete(self_test(window, args.screenshots))
+        code = loop.run_until_complete(self_test(window, args.screenshots))
+        assert session is not None
         session.close()
         return code
-    with loop:
-        loop.run_until_complete(window.closed_future())
+    loop.run_until_complete(window.closed_future())
+    assert session is not None
     session.close()
     return 0
 

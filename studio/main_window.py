@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent
@@ -23,7 +24,9 @@ from studio.ops import OpTracker
 from studio.pages.connections import ConnectionsPage
 from studio.pages.monitor import MonitorPage
 from studio.pages.profiles import ProfilesPage
-from studio.session import StudioSession
+
+if TYPE_CHECKING:
+    from studio.session import StudioSession
 
 STYLE = """
 QListWidget#nav { background: #1f2d3d; color: #dfe7ef; border: none; font-size: 14px; }
@@ -35,10 +38,13 @@ QLabel.hint { color: #5a6a7a; }
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: StudioSession) -> None:
+    def __init__(self, session: StudioSession | None = None, *, mode: str = "local") -> None:
+        """Without a session the window shows at once and :meth:`attach` plugs the backend in later
+        (the demo's twins and the database start in the background, so the window is never blank)."""
         super().__init__()
-        self.session = session
-        self.backend = session.backend
+        self.session: Any = session
+        self.backend: Any = session.backend if session is not None else None
+        self.mode = session.mode if session is not None else mode
         self.ops = OpTracker()
         self._waiters: list[asyncio.Future[None]] = []
         self.ops.finished.connect(self._release_waiters)
@@ -77,9 +83,25 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._menus()
         mode = {"demo": self.tr("Demo: sandbox twins, temporary database"), "remote": self.tr("Service"),
-                "local": self.tr("Local engine")}[self.session.mode]
-        self.statusBar().addPermanentWidget(QLabel(f"{mode} · {self.session.location}"))
-        self.nav.setCurrentRow(1 if self.session.mode == "demo" else 0)
+                "local": self.tr("Local engine")}[self.mode]
+        self.location_label = QLabel(f"{mode} · {self.session.location}" if self.session else
+                                     self.tr("{} · starting…").format(mode))
+        self.statusBar().addPermanentWidget(self.location_label)
+        self.nav.setEnabled(self.session is not None)
+        if self.session is not None:
+            self.nav.setCurrentRow(1 if self.mode == "demo" else 0)
+
+    def attach(self, session: StudioSession) -> None:
+        """Plug in the backend once it is ready and open the first page."""
+        self.session = session
+        self.backend = session.backend
+        self.mode = session.mode
+        row = self.nav.currentRow()
+        self.statusBar().deleteLater()
+        self.setStatusBar(None)  # type: ignore[arg-type]
+        self._build()
+        if row >= 0:
+            self.nav.setCurrentRow(row)
 
     def _menus(self) -> None:
         bar = self.menuBar()

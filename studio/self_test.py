@@ -84,3 +84,15 @@ async def self_test(window: Any, screenshots: Path | None, profile: str = "purch
     print("self-test: " + ("FAILED" if problems else "all pages opened, dry run and run worked"))
     window.close()
     return 1 if problems else 0
+
+
+async def ready_seconds(window: Any, started: float) -> float:
+    """Seconds from ``started`` until the window is shown, its first page loaded and the loop idle."""
+    import time
+
+    await window.wait_ops()
+    await asyncio.sleep(0)
+    QApplication.processEvents()
+    seconds = time.monotonic() - started
+    window.close()
+    return seconds

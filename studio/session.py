@@ -8,12 +8,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.backend import Backend, LocalBackend
-from sync_engine.secrets import SECRET_STORE_ENV, SecretStore, choose_backend
-from sync_engine.settings import Settings
-from sync_engine.workspace import Workspace
+if TYPE_CHECKING:
+    from studio.backend import Backend
 
 
 @dataclass
@@ -37,8 +35,11 @@ class StudioSession:
 
 def open_demo() -> StudioSession:
     """Twins with the demo seed in this process, a throw-away SQLite DB, demo connections and profiles."""
+    from studio.backend import LocalBackend
     from sync_engine.commands.demo_setup import setup
     from sync_engine.sandbox.server import Sandbox, SandboxOptions
+    from sync_engine.secrets import SecretStore, choose_backend
+    from sync_engine.workspace import Workspace
 
     temp = Path(tempfile.mkdtemp(prefix="b24studio-demo-"))
     sandbox = Sandbox(SandboxOptions())
@@ -49,6 +50,12 @@ def open_demo() -> StudioSession:
 
 
 def open_session(args: argparse.Namespace) -> StudioSession:
+    """Blocking (imports the engine, may start the twins): the app calls it off the UI thread."""
+    from studio.backend import LocalBackend
+    from sync_engine.secrets import SECRET_STORE_ENV, SecretStore, choose_backend
+    from sync_engine.settings import Settings
+    from sync_engine.workspace import Workspace
+
     if args.demo:
         return open_demo()
     if args.service:

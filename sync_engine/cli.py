@@ -15,7 +15,7 @@ from sync_engine.version import __version__
 
 __all__ = ["CliError", "build_parser", "main"]
 
-COMMAND_MODULES = ("sandbox", "connections", "profiles", "run", "demo_setup")
+COMMAND_MODULES = ("sandbox", "connections", "profiles", "run", "conflicts", "demo_setup", "serve", "remote")
 
 
 def build_parser() -> argparse.ArgumentParser:

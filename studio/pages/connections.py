@@ -166,7 +166,9 @@ class ConnectionsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
         layout.addWidget(self.table, 2)
         self.details = QStackedWidget()
         self.result = QTextBrowser()
@@ -182,6 +184,15 @@ class ConnectionsPage(QWidget):
         self.handler.setReadOnly(True)
         events.addRow(self.tr("Sync service public URL"), self.public_url)
         events.addRow(self.tr("Handler URL to paste into the portal's outgoing webhook"), self.handler)
+        token_row = QHBoxLayout()
+        self.app_token = QLineEdit()
+        self.app_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.app_token.setPlaceholderText(self.tr("the application token the portal shows for that webhook"))
+        self.save_token = QPushButton(self.tr("Save token"))
+        self.save_token.clicked.connect(self._save_app_token)
+        token_row.addWidget(self.app_token, 1)
+        token_row.addWidget(self.save_token)
+        events.addRow(self.tr("Application token"), token_row)
         self.events_box.setVisible(False)
         layout.addWidget(self.events_box)
         self.add_jira.clicked.connect(lambda: self._add("jira"))
@@ -224,8 +235,22 @@ class ConnectionsPage(QWidget):
         self.events_box.setVisible(webhook)
         if webhook and c is not None:
             QSettings().setValue("service/public_url", self.public_url.text().strip())
-            base = self.public_url.text().strip().rstrip("/") or "https://<sync service>"
+            base = self.public_url.text().strip().rstrip("/") or self.tr("https://<sync service>")
             self.handler.setText(f"{base}/hooks/bitrix24/{c['name']}")
+
+    def _save_app_token(self) -> None:
+        c = self.selected()
+        token = self.app_token.text().strip()
+        if c is None or not token:
+            return
+
+        def saved(_: object) -> None:
+            self.app_token.clear()
+            self.result.setHtml(self.tr("The application token of {} is stored (keyring); events from the portal "
+                                        "are accepted by the sync service.").format(c["name"]))
+
+        run_op(self, lambda: self.window_.backend.set_application_token(c["name"], token),
+               label=self.tr("Saving the application token"), on_done=saved)
 
     def _add(self, system: str) -> None:
         dialog = ConnectionDialog(system, self)
