@@ -32,7 +32,7 @@ from sync_engine.engine.planner import PlanInput
 from sync_engine.engine.runner import Hints, Runner
 from sync_engine.engine.sql_store import SqlStateStore
 from sync_engine.engine.state import RunSummary
-from sync_engine.profiles.schema import Profile, UserByEmailTransform
+from sync_engine.profiles.schema import Profile, RelatedEntityTransform, UserByEmailTransform
 from sync_engine.secrets import SecretStore
 
 
@@ -226,13 +226,44 @@ class Workspace:
         return ProfileSession(self, profile, jira, b24, jira_info, b24_info)
 
     async def run(
-        self, name: str, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None
+        self, name: str, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None,
+        reconcile: bool = False,
     ) -> tuple[RunSummary, Plan]:
         session = await self.open_profile(name)
         try:
-            return await session.run(dry_run=dry_run, trigger=trigger, hints=hints)
+            return await session.run(dry_run=dry_run, trigger=trigger, hints=hints, reconcile=reconcile)
         finally:
             await session.aclose()
+
+    def run_order(self, names: Sequence[str] | None = None) -> list[str]:
+        """Enabled profiles (or ``names``) so that a profile runs after those its ``related_entity``
+        mappings refer to: deals after companies, so customers resolve in the same pass."""
+        profiles = {p.name: p for p in self.profiles() if names is not None or p.enabled}
+        wanted = list(names) if names is not None else sorted(profiles)
+        for name in wanted:
+            if name not in profiles:
+                raise WorkspaceError(f"no profile named {name!r}")
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "visiting":
+                cycle = " → ".join((*path, name))
+                raise WorkspaceError(f"profiles refer to each other in a cycle: {cycle}")
+            state[name] = "visiting"
+            for m in profiles[name].mappings:
+                dep = getattr(m.transform, "profile", None)
+                if isinstance(m.transform, RelatedEntityTransform) and dep in profiles:
+                    visit(str(dep), (*path, name))
+            state[name] = "done"
+            if name in wanted or names is None:
+                order.append(name)
+
+        for name in wanted:
+            visit(name, ())
+        return order
 
 
 class ProfileSession:
@@ -246,6 +277,7 @@ class ProfileSession:
         self.bitrix24 = bitrix24
         self.jira_scope, self.b24_scope = scopes(profile)
         self.users = UserTable()
+        self._b24_not_found: set[str] = set()  # e-mails Bitrix24 has no user for (asked once per session)
         self._tz_jira = ZoneInfo(str(jira_info.settings.get("timezone", "Europe/Moscow")))
         self._tz_b24 = ZoneInfo(str(b24_info.settings.get("timezone", "Europe/Moscow")))
 
@@ -255,8 +287,8 @@ class ProfileSession:
             out[p.name] = next((m.id for m in p.mappings if m.jira_field == "summary"), None)
         return out
 
-    async def run(self, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None
-                  ) -> tuple[RunSummary, Plan]:
+    async def run(self, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None,
+                  reconcile: bool = False) -> tuple[RunSummary, Plan]:
         jira_fields = await self.jira.describe_fields(self.jira_scope)
         b24_fields = await self.bitrix24.describe_fields(self.b24_scope)
         links = StoreLinks(self.ws.store.all_links, self._summary_rules())
@@ -277,10 +309,32 @@ class ProfileSession:
                 b24_users += await self.bitrix24.call("user.get", {"filter": {"@ID": chunk}}) or []
             values = [rec.fields.get(m.jira_field or "") for m in user_maps for rec in data.jira.values()]
             await fill_users(self.users, self.jira, b24_users, values)
+            await self._bitrix24_people_by_email()
 
         sides = Sides(self.jira, self.bitrix24, self.jira_scope, self.b24_scope)
         runner = Runner(spec, sides, self.ws.store, prepare=prepare)
-        return await runner.run(trigger=trigger, dry_run=dry_run, hints=hints)
+        return await runner.run(trigger=trigger, dry_run=dry_run, hints=hints, reconcile=reconcile)
+
+    async def _bitrix24_people_by_email(self) -> None:
+        """Find in Bitrix24 the JIRA people the records mention that no gathered deal names.
+
+        The Bitrix24 read above only learns the people the gathered Bitrix24 records refer to; a JIRA
+        assignee who is responsible for none of them would otherwise stay "unknown" and the field be
+        deferred forever. One batched look-up by e-mail (50 per request), remembered for the session.
+        """
+        wanted = sorted({e.casefold() for e in self.users.jira_email.values()}
+                        - set(self.users.b24_by_email) - self._b24_not_found)
+        if not wanted:
+            return
+        found = await self.bitrix24.call_many(
+            {f"u{i}": ("user.get", {"filter": {"EMAIL": email}}) for i, email in enumerate(wanted)}, idempotent=True
+        )
+        for i, email in enumerate(wanted):
+            people = found.results.get(f"u{i}") or []
+            for person in people:
+                self.users.add_bitrix_user(str(person.get("ID")), person.get("EMAIL"))
+            if not people:
+                self._b24_not_found.add(email)
 
     async def aclose(self) -> None:
         for conn in (self.jira, self.bitrix24):

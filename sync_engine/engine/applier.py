@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync_engine.connectors.base import Connector, ConnectorError, EntityScope, WriteResult
-from sync_engine.engine.plan import Create, PairPlan, Plan
-from sync_engine.engine.spec import Side, SyncSpec
+from sync_engine.engine.plan import Create, Missing, PairPlan, Plan
+from sync_engine.engine.spec import Deferred, Side, SyncSpec
 from sync_engine.engine.state import ItemOutcome, StateStore
 
 log = logging.getLogger(__name__)
+
+# A shadow value no real value equals: the source side "changed" it, so the write is planned again.
+UNSYNCED = "\u2063unsynced\u2063"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ApplyResult:
     items: list[ItemOutcome] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
     updated: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
+    deleted: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
     errors: int = 0
     failed: list[tuple[Side, str, str]] = field(default_factory=list)  # (side, source record id, error)
 
@@ -70,6 +74,7 @@ class Applier:
             if creates:
                 await self._create(target, creates, out)
         await self._update(plan.pairs, out)
+        await self._deletions(plan.missing, out)
         self._conflicts(plan, run_id, out)
         for err in plan.errors:
             out.errors += 1
@@ -98,14 +103,9 @@ class Applier:
             self.spec.profile,
             [(target, c.source_id, c.source_key, str(c.fields.get(stamp_field or "", ""))) for c in creates],
         )
-        bodies: list[dict[str, Any]] = []
-        after_create: list[dict[str, Any]] = []
-        for c in creates:
-            body = dict(c.fields)
-            # JIRA sets status only through transitions: create first, then move it.
-            follow = {"status": body.pop("status")} if target is Side.JIRA and "status" in body else {}
-            bodies.append(body)
-            after_create.append(follow)
+        # JIRA sets status only through a transition; the connector makes it right after the create and
+        # reports a refused one as a note on an otherwise successful item.
+        bodies = [dict(c.fields) for c in creates]
         conn = self.sides.conn(target)
         try:
             results = await conn.create_many(self.sides.scope(target), bodies)
@@ -119,10 +119,11 @@ class Applier:
             return
         links: list[tuple[int | None, str, str, str | None, Mapping[str, Any]]] = []
         done_intents: list[int] = []
-        followups: list[tuple[str, dict[str, Any]]] = []
         backstamps: list[tuple[str, dict[str, Any]]] = []
+        created: dict[str, Create] = {}
+        partial: set[str] = set()  # created, but some value (the status) did not take
         back_field = self.spec.stamp_field(source)
-        for c, intent, result, follow in zip(creates, intents, results, after_create, strict=True):
+        for c, intent, result in zip(creates, intents, results, strict=True):
             done_intents.append(intent.id)
             if not result.ok or result.id is None:
                 out.errors += 1
@@ -131,21 +132,85 @@ class Applier:
                 out.items.append(self._about("error", target, source, c.source_id, message))
                 continue
             jira_id, jira_key, b24_id = _ids(source, c.source_id, c.source_key, result)
+            created[str(result.id)] = c
+            if result.error:
+                partial.add(str(result.id))
+                out.errors += 1
+                out.failed.append((source, c.source_id, result.error))
+                out.items.append(self._about("error", target, source, c.source_id, result.error))
             links.append((None, jira_id, b24_id, jira_key, c.shadow))
             out.created[target.value] += 1
             out.items.append(ItemOutcome("create", target, jira_id, jira_key, b24_id, _changes(c.changes)))
-            if follow:
-                followups.append((str(result.id), follow))
             if back_field:
                 stamp = (result.key or str(result.id)) if target is Side.JIRA else str(result.id)
                 backstamps.append((c.source_id, {back_field: stamp}))
+        fills = await self._settle(target, created, partial) if created else {}
+        if fills:
+            # Values the target filled in by itself go back to the source with the stamp (same write).
+            stamped = {rid for rid, _ in backstamps}
+            backstamps = [(rid, {**body, **fills.get(rid, {})}) for rid, body in backstamps]
+            backstamps += [(rid, body) for rid, body in fills.items() if rid not in stamped]
         # Links before anything else can fail: the created records are ours now.
         self.store.save_links(self.spec.profile, links)
         self.store.clear_intents(done_intents)
-        if followups:
-            await self._plain_updates(target, followups, out, "status after create")
         if backstamps:
             await self._plain_updates(source, backstamps, out, "id of the created counterpart")
+
+    async def _settle(self, target: Side, created: Mapping[str, Create], partial: set[str]
+                      ) -> dict[str, dict[str, Any]]:
+        """Read the created records back and make their shadows say what is really there.
+
+        A target adds values of its own on create (Bitrix24 makes the caller responsible and defaults
+        the currency) and may refuse one (a status no workflow transition reaches). A shadow that
+        assumed every value landed would make the next run see those as fresh edits: defaults would be
+        copied to the source a run late, and a refused status copied back over the source. So: a value
+        the target added where the source is empty is returned here to be written to the source with
+        the back-stamp; a value that did not take gets the target's actual value and, on the source
+        side, a value nothing equals, so the next run retries the write (the item is queued for retry).
+        Returns source id -> extra fields for the source.
+        """
+        try:
+            records = await self.sides.conn(target).get_many(self.sides.scope(target), list(created))
+        except ConnectorError as exc:
+            log.warning("could not read back %d created record(s): %s", len(created), exc)
+            records = []
+        found = {r.id: r for r in records}
+        source = target.other
+        fills: dict[str, dict[str, Any]] = {}
+        for rid, create in created.items():
+            record = found.get(rid)
+            if record is None:
+                continue
+            for rule in self.spec.rules:
+                read_t = rule.read_jira if target is Side.JIRA else rule.read_bitrix24
+                read_s = rule.read_bitrix24 if target is Side.JIRA else rule.read_jira
+                norm_t = rule.norm_jira if target is Side.JIRA else rule.norm_bitrix24
+                norm_s = rule.norm_bitrix24 if target is Side.JIRA else rule.norm_jira
+                target_field = rule.jira_field if target is Side.JIRA else rule.bitrix24_field
+                try:
+                    actual = norm_t(read_t(record.fields))
+                    if rid in partial and target_field == "status" and rule.id in create.shadow:
+                        pair = (actual, UNSYNCED)
+                        create.shadow[rule.id] = pair if target is Side.JIRA else (pair[1], pair[0])
+                        continue
+                    if rule.id in create.shadow or not rule.writes_to(source) or not rule.on_create:
+                        continue
+                    raw_s = read_s(create.source_fields)
+                    if raw_s not in (None, "", [], {}) or actual in (None, "", [], {}):
+                        continue
+                    write = rule.to_bitrix24 if source is Side.BITRIX24 else rule.to_jira
+                    out = write(read_t(record.fields), record.fields)
+                except (Deferred, ValueError, TypeError, KeyError, LookupError) as exc:
+                    # A value that cannot settle now is left to the next run's merge.
+                    log.debug("not settling %s of %s: %s", rule.id, rid, exc)
+                    continue
+                source_field = rule.bitrix24_field if source is Side.BITRIX24 else rule.jira_field
+                if source_field is None or out in (None, ""):
+                    continue
+                fills.setdefault(create.source_id, {})[source_field] = out
+                pair = (actual, norm_s(out))
+                create.shadow[rule.id] = pair if target is Side.JIRA else (pair[1], pair[0])
+        return fills
 
     async def _plain_updates(
         self, side: Side, items: list[tuple[str, dict[str, Any]]], out: ApplyResult, what: str
@@ -202,6 +267,58 @@ class Applier:
             elif pair.link_id is None:
                 out.items.append(ItemOutcome("match", None, pair.jira_id, pair.jira_key, pair.bitrix24_id))
         self.store.save_links(self.spec.profile, links)
+
+    # -- deletions ------------------------------------------------------------------------------
+    async def _deletions(self, missing: list[Missing], out: ApplyResult) -> None:
+        """Apply the deletion policy to records whose partner is gone.
+
+        Mirrored deletions drop the link once the partner is deleted too. Ignored and marked ones keep
+        the link: without it the surviving record's next edit would look unlinked and re-create the
+        partner that someone deliberately deleted.
+        """
+        forget = [m.link_id for m in missing if m.action == "forget"]
+        for side in Side:
+            doomed = [m for m in missing if m.present is side and m.action == "delete"]
+            if doomed:
+                try:
+                    results = await self.sides.conn(side).delete_many(self.sides.scope(side),
+                                                                        [m.present_id for m in doomed])
+                except ConnectorError as exc:
+                    results = [WriteResult(i, False, error=str(exc)) for i in range(len(doomed))]
+                for m, result in zip(doomed, results, strict=True):
+                    if result.ok or (result.error or "").lower().find("not found") >= 0:
+                        forget.append(m.link_id)
+                        out.deleted[side.value] += 1
+                        out.items.append(self._about("delete", side, side, m.present_id, "partner was deleted"))
+                    else:
+                        self._failed(out, side, m.present_id, f"could not delete: {result.error}")
+            marks = [m for m in missing if m.present is side and m.action == "mark"]
+            if marks:
+                try:
+                    results = await self.sides.conn(side).update_many(self.sides.scope(side),
+                                                                        [(m.present_id, m.fields) for m in marks])
+                except ConnectorError as exc:
+                    results = [WriteResult(i, False, error=str(exc)) for i in range(len(marks))]
+                for m, result in zip(marks, results, strict=True):
+                    if result.ok:
+                        out.updated[side.value] += 1
+                        changes = [{"field": k, "before": None, "after": v} for k, v in m.fields.items()]
+                        item = self._about("mark", side, side, m.present_id, "partner was deleted")
+                        item.changes = changes
+                        out.items.append(item)
+                    else:
+                        self._failed(out, side, m.present_id, f"could not mark as deleted: {result.error}")
+            for m in missing:
+                if m.present is side and m.action == "ignore":
+                    out.items.append(self._about("skip", None, side, m.present_id,
+                                                 "partner was deleted; the profile ignores deletions"))
+        if forget:
+            self.store.delete_links(self.spec.profile, forget)
+
+    def _failed(self, out: ApplyResult, side: Side, rid: str, message: str) -> None:
+        out.errors += 1
+        out.failed.append((side, rid, message))
+        out.items.append(self._about("error", side, side, rid, message))
 
     def _conflicts(self, plan: Plan, run_id: int, out: ApplyResult) -> None:
         held: list[dict[str, Any]] = []

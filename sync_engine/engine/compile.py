@@ -218,8 +218,15 @@ def compile_profile(
     if profile.bitrix24.category_id is not None:
         key = "categoryId" if profile.bitrix24.entity == "item" else "CATEGORY_ID"
         constants[Side.BITRIX24][key] = profile.bitrix24.category_id
+    marks: dict[Side, tuple[str, Any]] = {}
+    if profile.deletion.mark_in_jira is not None:
+        marks[Side.JIRA] = (profile.deletion.mark_in_jira.field, profile.deletion.mark_in_jira.value)
+    if profile.deletion.mark_in_bitrix24 is not None:
+        marks[Side.BITRIX24] = (profile.deletion.mark_in_bitrix24.field, profile.deletion.mark_in_bitrix24.value)
     return SyncSpec(
         profile=profile.name,
+        deletion=profile.deletion.policy,
+        deletion_marks=marks,
         rules=rules,
         create_in=create_in,
         policy=ConflictPolicy(profile.conflict),

@@ -29,6 +29,7 @@ class Create:
     fields: dict[str, Any]
     shadow: Shadow
     changes: list[FieldChange] = field(default_factory=list)
+    source_fields: Mapping[str, Any] = field(default_factory=dict)  # to settle defaults the target added
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Missing:
     link_id: int
     present: Side
     present_id: str
+    action: str = "ignore"  # ignore | delete | mark | none (already marked) | forget (both gone)
+    fields: dict[str, Any] = field(default_factory=dict)  # the mark to write when action is "mark"
 
 
 @dataclass
@@ -95,6 +98,10 @@ class Plan:
     skipped: list[tuple[Side, str, str]] = field(default_factory=list)  # (side, id, reason)
     errors: list[ItemError] = field(default_factory=list)
     deferred: list[tuple[Side, str, str, str]] = field(default_factory=list)  # (side, id, rule, why)
+
+    @property
+    def deletes(self) -> list[Missing]:
+        return [m for m in self.missing if m.action in ("delete", "mark")]
 
     @property
     def matches(self) -> list[PairPlan]:
@@ -123,4 +130,7 @@ class Plan:
             "unchanged": self.unchanged,
             "conflicts": len(self.conflicts),
             "errors": len(self.errors),
+            "deferred": len(self.deferred),
+            "deleted": per_side([m.present for m in self.missing if m.action == "delete"]),
+            "marked": per_side([m.present for m in self.missing if m.action == "mark"]),
         }

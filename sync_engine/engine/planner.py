@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync_engine.connectors.base import Record
-from sync_engine.engine.merge import MISSING, Action, FieldState, decide
+from sync_engine.engine.merge import MISSING, Action, Decision, FieldState, decide
 from sync_engine.engine.plan import Conflict, Create, FieldChange, ItemError, Missing, PairPlan, Plan, Shadow, Update
 from sync_engine.engine.spec import Deferred, FieldRule, Side, SyncSpec
 
@@ -38,6 +38,8 @@ class PlanInput:
     # ids known to be deleted on a side (from events or failed fetches of linked records)
     gone_jira: frozenset[str] = frozenset()
     gone_bitrix24: frozenset[str] = frozenset()
+    # conflicts a person settled: (jira id, Bitrix24 id, rule id) -> the side whose value wins
+    resolutions: Mapping[tuple[str, str, str], Side] = field(default_factory=dict)
 
 
 def _stamp_value(record: Record, side: Side) -> str:
@@ -53,14 +55,27 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _same_stamp(current: Any, wanted: str) -> bool:
+    """A stamp read back may be typed (JIRA number fields give 41.0 for "41")."""
+    text = _text(current)
+    if text == wanted:
+        return True
+    try:
+        return wanted.isdigit() and float(text) == float(wanted)
+    except ValueError:
+        return False
+
+
 class Planner:
     def __init__(self, spec: SyncSpec) -> None:
         self.spec = spec
+        self._resolutions: Mapping[tuple[str, str, str], Side] = {}
 
     # -- whole plan -------------------------------------------------------------------------------
     def plan(self, data: PlanInput) -> Plan:
         spec = self.spec
         plan = Plan(profile=spec.profile)
+        self._resolutions = data.resolutions
         link_by_j = {lk.jira_id: lk for lk in data.links}
         link_by_b = {lk.bitrix24_id: lk for lk in data.links}
         changed_j = list(dict.fromkeys(data.changed_jira))
@@ -73,17 +88,30 @@ class Planner:
         for bid in changed_b:
             if bid in link_by_b:
                 touched.setdefault(link_by_b[bid].id, link_by_b[bid])
+        # Deletions found by a reconcile pass or named by events concern links nothing else touched.
+        for jid in data.gone_jira:
+            if jid in link_by_j:
+                touched.setdefault(link_by_j[jid].id, link_by_j[jid])
+        for bid in data.gone_bitrix24:
+            if bid in link_by_b:
+                touched.setdefault(link_by_b[bid].id, link_by_b[bid])
         for link in touched.values():
             jrec = data.jira.get(link.jira_id)
             brec = data.bitrix24.get(link.bitrix24_id)
-            if jrec is None or link.jira_id in data.gone_jira:
-                if brec is not None:
-                    plan.missing.append(Missing(link.id, Side.BITRIX24, brec.id))
-                continue
-            if brec is None or link.bitrix24_id in data.gone_bitrix24:
-                plan.missing.append(Missing(link.id, Side.JIRA, jrec.id))
-                continue
-            self._pair(plan, jrec, brec, link)
+            if link.jira_id in data.gone_jira:
+                jrec = None
+            if link.bitrix24_id in data.gone_bitrix24:
+                brec = None
+            if jrec is None and brec is None:
+                # Gone on both sides: nothing left to do but forget the link.
+                plan.missing.append(Missing(link.id, Side.JIRA, link.jira_id, action="forget"))
+            elif jrec is None:
+                assert brec is not None
+                plan.missing.append(self._missing(link, brec, Side.BITRIX24))
+            elif brec is None:
+                plan.missing.append(self._missing(link, jrec, Side.JIRA))
+            else:
+                self._pair(plan, jrec, brec, link)
 
         # Unlinked changed records: match, else create.
         used_j = set(link_by_j)
@@ -115,6 +143,18 @@ class Planner:
                 self._create(plan, brec, Side.BITRIX24)
                 used_b.add(bid)
         return plan
+
+    def _missing(self, link: LinkState, present: Record, side: Side) -> Missing:
+        """What the profile's deletion policy does to ``present``, whose partner is gone."""
+        policy = self.spec.deletion
+        if policy == "mirror":
+            return Missing(link.id, side, present.id, action="delete")
+        if policy == "mark" and side in self.spec.deletion_marks:
+            fld, value = self.spec.deletion_marks[side]
+            if _text(present.fields.get(fld)) == _text(value):
+                return Missing(link.id, side, present.id, action="none")  # marked already: idempotent
+            return Missing(link.id, side, present.id, action="mark", fields={fld: value})
+        return Missing(link.id, side, present.id, action="ignore")
 
     # -- matching ----------------------------------------------------------------------------------
     def _keys(self, record: Record, side: Side) -> list[tuple[str, str]]:
@@ -200,7 +240,7 @@ class Planner:
         stamp = spec.stamp_field(target)
         if stamp:
             fields[stamp] = _stamp_value(source, side)
-        plan.creates.append(Create(target, source.id, source.key, fields, shadow, changes))
+        plan.creates.append(Create(target, source.id, source.key, fields, shadow, changes, source.fields))
 
     # -- linked pairs ------------------------------------------------------------------------------
     def _pair(self, plan: Plan, jrec: Record, brec: Record, link: LinkState | None) -> None:
@@ -233,12 +273,29 @@ class Planner:
         except (ValueError, TypeError, KeyError, LookupError) as exc:
             plan.errors.append(ItemError(Side.JIRA, jrec.id, f"cannot map {jrec.key or jrec.id}: {exc}"))
             return
+        self._restamp(jrec, brec, to_j, to_b, ch_j, ch_b)
         if to_b:
             pair.updates.append(Update(Side.BITRIX24, brec.id, to_b, ch_b))
         if to_j:
             pair.updates.append(Update(Side.JIRA, jrec.id, to_j, ch_j))
         pair.shadow_changed = pair.shadow != old_shadow
         plan.pairs.append(pair)
+
+    def _restamp(self, jrec: Record, brec: Record, to_j: dict[str, Any], to_b: dict[str, Any],
+                 ch_j: list[FieldChange], ch_b: list[FieldChange]) -> None:
+        """Write a missing or wrong stamp. A pair matched by one side's stamp (its create's run was
+        killed before the back-stamp) or whose stamp someone cleared would otherwise stay findable
+        from one side only, and a later crash could then create a duplicate."""
+        for side, record, other in ((Side.JIRA, jrec, brec), (Side.BITRIX24, brec, jrec)):
+            fld = self.spec.stamp_field(side)
+            if not fld:
+                continue
+            wanted = _stamp_value(other, side.other)
+            current = record.fields.get(fld)
+            if _same_stamp(current, wanted):
+                continue
+            (to_j if side is Side.JIRA else to_b).setdefault(fld, wanted)
+            (ch_j if side is Side.JIRA else ch_b).append(FieldChange("stamp", fld, current, wanted))
 
     def _field(
         self,
@@ -271,6 +328,11 @@ class Planner:
             bitrix24_as_jira=rule.norm_jira(out_j) if can_j else MISSING,
         )
         decision = decide(state, direction=rule.direction, policy=self.spec.policy, jira_is_newer=jira_newer)
+        winner = self._resolutions.get((jrec.id, brec.id, rule.id))
+        if decision.action is Action.CONFLICT and winner is not None:
+            # A person settled this conflict: their choice is carried over like a one-sided change.
+            action = Action.TO_BITRIX24 if winner is Side.JIRA else Action.TO_JIRA
+            decision = Decision(action, f"settled by hand: {winner.value} wins", conflict=True)
         if decision.action is Action.TO_BITRIX24 and can_b:
             assert rule.bitrix24_field is not None
             to_b[rule.bitrix24_field] = out_b

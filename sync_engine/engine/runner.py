@@ -18,7 +18,7 @@ from sync_engine.engine.applier import Applier, Sides
 from sync_engine.engine.plan import Plan
 from sync_engine.engine.planner import LinkState, PlanInput, Planner
 from sync_engine.engine.spec import Side, SyncSpec
-from sync_engine.engine.state import RunSummary, StateStore
+from sync_engine.engine.state import Resolution, RunSummary, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,22 @@ class Runner:
         self.overlap = overlap
         self.clock = clock
         self._old_intents: list[int] = []
+        self._resolutions: list[Resolution] = []
         self._prepare = prepare  # fills run-scoped lookups (users) from the gathered records
 
     async def run(
-        self, *, trigger: str = "manual", dry_run: bool = False, hints: Hints | None = None
+        self, *, trigger: str = "manual", dry_run: bool = False, hints: Hints | None = None,
+        reconcile: bool = False,
     ) -> tuple[RunSummary, Plan]:
+        """One run. ``reconcile`` also re-reads every linked record, which is how deletions are noticed
+        when no event reported them (a deleted record never shows up in a changed-since read)."""
         profile = self.spec.profile
         summary = RunSummary(None, profile, trigger, dry_run, self.clock())
         calls_before = {s: self.sides.conn(s).api_calls for s in Side}
         retries_before = {s: _retries(self.sides.conn(s)) for s in Side}
         plan = Plan(profile)
         try:
-            data, cursors = await self._gather(hints)
+            data, cursors = await self._gather(hints, reconcile)
             if self._prepare is not None:
                 await self._prepare(data)
             plan = Planner(self.spec).plan(data)
@@ -76,14 +80,17 @@ class Runner:
             summary.matched = counts["matched"]
             summary.unchanged = counts["unchanged"]
             summary.conflicts = counts["conflicts"]
+            summary.deferred = counts["deferred"]
             if dry_run:
                 summary.created = dict(counts["created"])
                 summary.updated = dict(counts["updated"])
+                summary.deleted = dict(counts["deleted"])
                 summary.errors = counts["errors"]
                 return self._close(summary, calls_before, retries_before), plan
             summary.run_id = self.store.start_run(profile, trigger)
             result = await Applier(self.spec, self.sides, self.store).apply(plan, summary.run_id)
             summary.created, summary.updated, summary.errors = result.created, result.updated, result.errors
+            summary.deleted = result.deleted
             self.store.record_items(summary.run_id, result.items)
             failed_keys = {(s, rid) for s, rid, _ in result.failed}
             self.store.add_retries(profile, result.failed)
@@ -91,6 +98,12 @@ class Runner:
             self.store.clear_retries(profile, done)
             # Earlier creates of unknown outcome were found by stamp or planned again just now.
             self.store.clear_intents(self._old_intents)
+            failed_jira = {rid for s, rid in failed_keys if s is Side.JIRA}
+            planned = {(p.jira_id, p.bitrix24_id) for p in plan.pairs}
+            self.store.mark_resolutions_applied(
+                r.conflict_id for r in self._resolutions
+                if (r.jira_id, r.bitrix24_id) in planned and r.jira_id not in failed_jira
+            )
             for side, cursor in cursors.items():
                 self.store.set_cursor(profile, side, cursor)
         except ConnectorError as exc:
@@ -115,7 +128,7 @@ class Runner:
         return summary
 
     # -- gathering -------------------------------------------------------------------------------
-    async def _gather(self, hints: Hints | None) -> tuple[PlanInput, dict[Side, Cursor]]:
+    async def _gather(self, hints: Hints | None, reconcile: bool = False) -> tuple[PlanInput, dict[Side, Cursor]]:
         profile = self.spec.profile
         records: dict[Side, dict[str, Record]] = {Side.JIRA: {}, Side.BITRIX24: {}}
         changed: dict[Side, list[str]] = {Side.JIRA: [], Side.BITRIX24: []}
@@ -148,9 +161,17 @@ class Runner:
         intents = self.store.pending_intents(profile)
         for intent in intents:
             extra[intent.target.other].add(intent.source_id)
+        resolutions = self.store.pending_resolutions(profile)
+        for res in resolutions:
+            extra[Side.JIRA].add(res.jira_id)
+            extra[Side.BITRIX24].add(res.bitrix24_id)
+        self._resolutions = resolutions
         await self._fetch_into(records, changed, extra, mark_changed=True)
 
-        links = self.store.links_for(profile, changed[Side.JIRA], changed[Side.BITRIX24])
+        if reconcile:
+            links = self.store.all_links(profile)
+        else:
+            links = self.store.links_for(profile, changed[Side.JIRA], changed[Side.BITRIX24])
         need: dict[Side, set[str]] = {Side.JIRA: set(), Side.BITRIX24: set()}
         for link in links:
             if link.jira_id not in records[Side.JIRA]:
@@ -173,6 +194,7 @@ class Runner:
             links=links,
             gone_jira=frozenset(gone[Side.JIRA]),
             gone_bitrix24=frozenset(gone[Side.BITRIX24]),
+            resolutions={(r.jira_id, r.bitrix24_id, r.rule): r.winner for r in resolutions},
         )
         return data, cursors
 

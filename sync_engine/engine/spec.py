@@ -98,6 +98,10 @@ class SyncSpec:
     stamp_jira_field: str | None = None  # JIRA field holding the Bitrix24 id
     stamp_bitrix24_field: str | None = None  # Bitrix24 field holding the JIRA key
     constants: Mapping[Side, Mapping[str, Any]] = field(default_factory=dict)  # extra values on create
+    # What a deletion on one side does to its linked partner: "ignore" (keep it, keep the link so it is
+    # never re-created), "mirror" (delete it too) or "mark" (write ``deletion_marks[side]`` into it).
+    deletion: str = "ignore"
+    deletion_marks: Mapping[Side, tuple[str, Any]] = field(default_factory=dict)
 
     def stamp_field(self, side: Side) -> str | None:
         return self.stamp_jira_field if side is Side.JIRA else self.stamp_bitrix24_field

@@ -19,7 +19,7 @@ from models.sync_state import SyncCursor, SyncIntent, SyncLink, SyncRetry
 from sync_engine.connectors.base import Cursor
 from sync_engine.engine.planner import LinkState
 from sync_engine.engine.spec import Side
-from sync_engine.engine.state import Intent, ItemOutcome, RetryItem, RunSummary
+from sync_engine.engine.state import Intent, ItemOutcome, Resolution, RetryItem, RunSummary
 
 CHUNK = 500
 T = TypeVar("T")
@@ -294,6 +294,32 @@ class SqlStateStore:
             conn.execute(update(t).where(t.c.id == conflict_id).values(
                 resolved=True, resolution=_json_safe(dict(resolution)), updated_at=datetime.now(UTC)))
             return dict(row._mapping)
+
+    def settle_conflict(self, conflict_id: int, winner: Side, who: str | None = None) -> dict[str, Any]:
+        """A person's choice for a held conflict; the next run of the profile writes it (see
+        :meth:`pending_resolutions`)."""
+        resolution = {"winner": winner.value, "applied": False, **({"by": who} if who else {})}
+        return self.resolve_conflict(conflict_id, resolution)
+
+    def pending_resolutions(self, profile: str) -> list[Resolution]:
+        t = _table(SyncConflict)
+        stmt = select(t).where(t.c.profile == profile, t.c.resolved.is_(True), t.c.resolution.is_not(None))
+        out: list[Resolution] = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(stmt):
+                res = row.resolution or {}
+                if res.get("applied") is False and res.get("winner") in ("jira", "bitrix24"):
+                    out.append(Resolution(row.id, row.jira_id, row.bitrix24_id, row.rule, Side(res["winner"])))
+        return out
+
+    def mark_resolutions_applied(self, conflict_ids: Iterable[int]) -> None:
+        t = _table(SyncConflict)
+        ids = list(conflict_ids)
+        with self.engine.begin() as conn:
+            for chunk in _chunks(ids):
+                for row in conn.execute(select(t.c.id, t.c.resolution).where(t.c.id.in_(chunk))):
+                    conn.execute(update(t).where(t.c.id == row.id).values(
+                        resolution={**(row.resolution or {}), "applied": True}, updated_at=datetime.now(UTC)))
 
     def runs(self, profile: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         t = _table(SyncRun)

@@ -28,6 +28,17 @@ class Intent:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """A held conflict settled by a person: ``winner``'s value is written to the other side."""
+
+    conflict_id: int
+    jira_id: str
+    bitrix24_id: str
+    rule: str
+    winner: Side
+
+
+@dataclass(frozen=True)
 class RetryItem:
     side: Side
     record_id: str
@@ -62,6 +73,8 @@ class RunSummary:
     unchanged: int = 0
     conflicts: int = 0
     errors: int = 0
+    deferred: int = 0  # fields left for a later run (unknown user, related record not linked yet)
+    deleted: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
     api_calls: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
     retries: dict[str, int] = field(default_factory=lambda: {"jira": 0, "bitrix24": 0})
     error: str | None = None
@@ -82,6 +95,8 @@ class RunSummary:
             "unchanged": self.unchanged,
             "conflicts": self.conflicts,
             "errors": self.errors,
+            "deferred": self.deferred,
+            "deleted": dict(self.deleted),
             "api_calls": dict(self.api_calls),
             "retries": dict(self.retries),
             "seconds": self.seconds,
@@ -100,6 +115,8 @@ class StateStore(Protocol):
     def delete_links(self, profile: str, link_ids: Iterable[int]) -> None: ...
 
     def count_links(self, profile: str) -> int: ...
+
+    def all_links(self, profile: str) -> list[LinkState]: ...
 
     # cursors
     def get_cursor(self, profile: str, side: Side) -> Cursor | None: ...
@@ -128,3 +145,8 @@ class StateStore(Protocol):
     def finish_run(self, run_id: int, summary: RunSummary) -> None: ...
 
     def hold_conflicts(self, profile: str, run_id: int, conflicts: Sequence[dict[str, Any]]) -> None: ...
+
+    def pending_resolutions(self, profile: str) -> list[Resolution]:
+        """Conflicts a person settled that no run has carried out yet."""
+
+    def mark_resolutions_applied(self, conflict_ids: Iterable[int]) -> None: ...

@@ -75,6 +75,10 @@ def test_a_deal_carrying_our_stamp_is_matched_not_created_again() -> None:
     plan = Planner(SPEC).plan(PlanInput({issue.id: issue}, {deal.id: deal}, [issue.id], [deal.id]))
     assert plan.creates == []
     assert [(p.jira_id, p.bitrix24_id, p.link_id) for p in plan.pairs] == [("10001", "7", None)]
+    # The crash also cost the back-stamp of the deal id into JIRA: the match writes it, nothing else.
+    assert [(u.target, u.fields) for u in plan.pairs[0].updates] == [(Side.JIRA, {"customfield_10103": "7"})]
+    stamped = j("10001", "PROC-1", summary="A", customfield_10101=1.0, customfield_10103=7.0)
+    plan = Planner(SPEC).plan(PlanInput({stamped.id: stamped}, {deal.id: deal}, [stamped.id], [deal.id]))
     assert not plan.pairs[0].writes
 
 
@@ -89,13 +93,14 @@ def test_match_rule_links_existing_records() -> None:
 def test_edit_on_one_side_updates_the_other_and_a_second_plan_is_empty() -> None:
     shadow = {"title": ("A", "A"), "amount": (1.0, 1.0), "distributor": (None, None)}
     link = LinkState(1, "1", "9", "PROC-1", shadow)
-    issue = j("1", "PROC-1", summary="A", customfield_10101=1.0)
-    deal = b("9", TITLE="A", OPPORTUNITY="1.00", UF_CRM_DISTRIBUTOR="ООО «СофтДистрибуция»")
+    issue = j("1", "PROC-1", summary="A", customfield_10101=1.0, customfield_10103="9")
+    deal = b("9", TITLE="A", OPPORTUNITY="1.00", UF_CRM_JIRA_KEY="PROC-1", UF_CRM_DISTRIBUTOR="ООО «СофтДистрибуция»")
     plan = Planner(SPEC).plan(PlanInput({"1": issue}, {"9": deal}, [], ["9"], [link]))
     (pair,) = plan.pairs
     assert [(u.target, u.fields) for u in pair.updates] == [(Side.JIRA, {"customfield_10102": "ООО «СофтДистрибуция»"})]
     # Apply it and plan again with the new shadow: nothing more to write (the echo is recognised).
-    issue2 = j("1", "PROC-1", summary="A", customfield_10101=1.0, customfield_10102="ООО «СофтДистрибуция»")
+    issue2 = j("1", "PROC-1", summary="A", customfield_10101=1.0, customfield_10103="9",
+               customfield_10102="ООО «СофтДистрибуция»")
     link2 = LinkState(1, "1", "9", "PROC-1", pair.shadow)
     again = Planner(SPEC).plan(PlanInput({"1": issue2}, {"9": deal}, ["1"], ["9"], [link2]))
     assert not again.pairs[0].writes and not again.pairs[0].shadow_changed
@@ -104,15 +109,24 @@ def test_edit_on_one_side_updates_the_other_and_a_second_plan_is_empty() -> None
 
 def test_both_sides_changed_is_held_as_a_conflict() -> None:
     link = LinkState(1, "1", "9", "PROC-1", {"title": ("A", "A"), "amount": (1.0, 1.0)})
-    issue = j("1", "PROC-1", summary="J", customfield_10101=1.0)
-    deal = b("9", TITLE="B", OPPORTUNITY="1.00")
+    issue = j("1", "PROC-1", summary="J", customfield_10101=1.0, customfield_10103="9")
+    deal = b("9", TITLE="B", OPPORTUNITY="1.00", UF_CRM_JIRA_KEY="PROC-1")
     plan = Planner(SPEC).plan(PlanInput({"1": issue}, {"9": deal}, ["1"], ["9"], [link]))
     assert [c.rule for _, c in plan.conflicts] == ["title"]
     assert not plan.pairs[0].writes
     newest = SyncSpec("p", RULES, policy=ConflictPolicy.NEWEST_WINS)
-    later = b("9", TITLE="B", OPPORTUNITY="1.00", _updated=datetime(2026, 2, 1, tzinfo=UTC))
+    later = b("9", TITLE="B", OPPORTUNITY="1.00", UF_CRM_JIRA_KEY="PROC-1", _updated=datetime(2026, 2, 1, tzinfo=UTC))
     plan = Planner(newest).plan(PlanInput({"1": issue}, {"9": later}, ["1"], ["9"], [link]))
     assert plan.pairs[0].updates[0].fields == {"summary": "B"}
+
+
+def test_a_linked_pair_missing_a_stamp_gets_it_back() -> None:
+    # Killed after the link was committed but before the back-stamp: the next look writes it.
+    link = LinkState(1, "1", "9", "PROC-1", {"title": ("A", "A"), "amount": (1.0, 1.0), "distributor": (None, None)})
+    issue = j("1", "PROC-1", summary="A", customfield_10101=1.0, customfield_10103=9.0)
+    deal = b("9", TITLE="A", OPPORTUNITY="1.00")
+    plan = Planner(SPEC).plan(PlanInput({"1": issue}, {"9": deal}, ["1"], ["9"], [link]))
+    assert [(u.target, u.fields) for u in plan.pairs[0].updates] == [(Side.BITRIX24, {"UF_CRM_JIRA_KEY": "PROC-1"})]
 
 
 def test_deleted_counterpart_is_reported_missing() -> None:
