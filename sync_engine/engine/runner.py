@@ -112,6 +112,15 @@ class Runner:
             log.warning("run of %s failed: %s", profile, exc)
             if summary.run_id is None and not dry_run:
                 summary.run_id = self.store.start_run(profile, trigger)
+        except Exception as exc:
+            # Not an outage: a defect or an answer nobody foresaw. The run row must not stay "running";
+            # record it as failed, then let the caller see the error.
+            summary.error = f"{type(exc).__name__}: {exc}"
+            summary.errors += 1
+            if summary.run_id is not None:
+                self._close(summary, calls_before, retries_before)
+                self.store.finish_run(summary.run_id, summary)
+            raise
         self._close(summary, calls_before, retries_before)
         if summary.run_id is not None:
             self.store.finish_run(summary.run_id, summary)
