@@ -674,6 +674,7 @@ class JiraConnector:
                     results[index] = WriteResult(index, False, error=str(exc))
                 continue
             failed = {int(e.get("failedElementNumber", -1)): e for e in answer.get("errors") or []}
+            current = self._created_statuses(answer, chunk, statuses, failed)
             created = iter(answer.get("issues") or [])
             for position, (index, _) in enumerate(chunk):
                 if position in failed:
@@ -685,13 +686,38 @@ class JiraConnector:
                     continue
                 key = issue.get("key")
                 note = None
-                if index in statuses:
+                if index in statuses and not self._already_in(current.get(str(key)), statuses[index],
+                                                               metas.get("status")):
                     try:
                         self._transition(scope, str(key or issue.get("id")), statuses[index], metas.get("status"))
                     except (ValueError, ConnectorError) as exc:
                         note = f"created, but the status was not set: {exc}"
                 results[index] = WriteResult(index, True, id=str(issue.get("id")), key=key, error=note)
         return [results[i] for i in range(len(items))]
+
+    def _created_statuses(self, answer: Mapping[str, Any], chunk: Sequence[tuple[int, Any]],
+                          statuses: Mapping[int, Any], failed: Mapping[int, Any]) -> dict[str, Any]:
+        """The status each new issue of a chunk starts in (one search), so only real moves cost calls."""
+        issues = iter(answer.get("issues") or [])
+        keys: list[str] = []
+        for position, (index, _) in enumerate(chunk):
+            if position in failed:
+                continue
+            issue = next(issues, None)
+            if issue is not None and index in statuses and issue.get("key"):
+                keys.append(str(issue["key"]))
+        if not keys:
+            return {}
+        records = self._search_all(ids_jql(keys, []), ("status",), len(keys))
+        return {str(r.key): r.fields.get("status") for r in records}
+
+    def _already_in(self, status: Any, wanted: Any, meta: FieldMeta | None) -> bool:
+        if not isinstance(status, Mapping):
+            return False
+        target_id, target_name = self._status_target(wanted, meta)
+        if target_id is not None and str(status.get("id")) == target_id:
+            return True
+        return target_name is not None and str(status.get("name", "")).casefold() == target_name.casefold()
 
     @staticmethod
     def _post_bulk(jira: JIRA, *, body: dict[str, Any]) -> dict[str, Any]:

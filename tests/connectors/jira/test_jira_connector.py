@@ -373,3 +373,17 @@ async def test_a_failed_bulk_chunk_keeps_the_results_of_earlier_ones(
     finally:
         jira_twin.admin.reset()
         await conn.aclose()
+
+
+async def test_creating_in_the_initial_status_costs_no_transition(
+    jira_twin: Any, tagged_scope: EntityScope
+) -> None:
+    conn = jira_twin.connector()
+    try:
+        jira_twin.admin.reset()
+        made = await conn.create_many(tagged_scope, [issue(tagged_scope, 20 + n, status="Открыт") for n in range(3)])
+        assert all(r.ok and r.error is None for r in made)
+        assert jira_twin.admin.calls("GET /rest/api/2/issue/{key}/transitions") == 0
+        assert jira_twin.admin.calls("POST /rest/api/2/issue/{key}/transitions") == 0
+    finally:
+        await conn.aclose()
