@@ -98,7 +98,9 @@ class Runner:
             self.store.clear_retries(profile, done)
             # Earlier creates of unknown outcome were found by stamp or planned again just now.
             self.store.clear_intents(self._old_intents)
-            failed_jira = {rid for s, rid in failed_keys if s is Side.JIRA}
+            # A pair whose write failed keeps its resolution pending; one that merely waits for another field
+            # (deferred) had the settled field written and is done.
+            failed_jira = {i.jira_id for i in result.items if i.action == "error" and i.jira_id}
             planned = {(p.jira_id, p.bitrix24_id) for p in plan.pairs}
             self.store.mark_resolutions_applied(
                 r.conflict_id for r in self._resolutions

@@ -22,9 +22,9 @@ from sqlalchemy import Table, func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.runs import SyncConflict, SyncRun, SyncRunItem
+from sync_engine.conflicts import settle
 from sync_engine.connectors.base import ConnectorError
 from sync_engine.engine.compile import scopes
-from sync_engine.engine.sql_store import SqlStateStore
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
@@ -100,7 +100,6 @@ def create_app(svc: SyncService) -> FastAPI:
     app = FastAPI(title="b24sync service", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url="/api/v1/docs", redoc_url=None)
     bearer = HTTPBearer(auto_error=False)
-    state = SqlStateStore(svc.ws.engine)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -451,18 +450,16 @@ def create_app(svc: SyncService) -> FastAPI:
         row = rows[0]
         if row["resolved"]:
             raise ApiError(409, f"conflict {conflict_id} is resolved already")
-        route = next((r for r in svc.routes if r.profile.name == row["profile"]), None)
-        if route is None:
+        if not any(r.profile.name == row["profile"] for r in svc.routes):
             raise ApiError(409, f"profile {row['profile']!r} is not enabled in this service")
-        mapping = next((m for m in route.profile.mappings if m.id == row["rule"]), None)
-        if body.choose is None and (mapping is None or not mapping.jira_field):
-            raise ApiError(409, f"mapping {row['rule']!r} has no JIRA field to write a chosen value to")
-        values = row.get("values") or {}
-        chosen = values.get(body.choose) if body.choose else body.value
-        resolution = {"choose": body.choose, "value": chosen, "at": utcnow().isoformat(), "rule": row["rule"],
-                      "jira_id": row["jira_id"], "jira_field": mapping.jira_field if mapping else None}
-        await asyncio.to_thread(state.resolve_conflict, conflict_id, resolution)
-        payload = {"trigger": f"conflict:{conflict_id}", "resolution": resolution,
+        choice = body.choose or "value"
+        try:
+            await settle(svc.ws, conflict_id, choice, body.value, who="api")
+        except WorkspaceError as exc:
+            raise ApiError(409, str(exc)) from None
+        resolution = {"choose": body.choose, "value": body.value if body.choose is None else None}
+        # The engine writes the recorded choice on the pair's next run: this job.
+        payload = {"trigger": f"conflict:{conflict_id}",
                    "hints": {"jira": [row["jira_id"]], "bitrix24": [row["bitrix24_id"]]}}
         ids = await asyncio.to_thread(svc.store.add_jobs, [NewJob(row["profile"], "manual", payload, utcnow())])
         svc.worker.wake_slots.set()

@@ -219,12 +219,9 @@ class Worker:
                                     error=f"profile {profile!r} does not exist or is disabled")
             return
         dry = [j for j in jobs if j.payload.get("dry_run")]
-        settle = [j for j in jobs if j.payload.get("resolution") and not j.payload.get("dry_run")]
-        wet = [j for j in jobs if not j.payload.get("dry_run") and not j.payload.get("resolution")]
+        wet = [j for j in jobs if not j.payload.get("dry_run")]
         for job in dry:
             await self._run_jobs(r, [job], dry_run=True)
-        for job in settle:
-            await self._run_jobs(r, [job], dry_run=False)
         if wet:
             await self._run_jobs(r, wet, dry_run=False)
 
@@ -249,9 +246,6 @@ class Worker:
             trigger = str(jobs[0].payload.get("trigger") or kinds[0])
             if len(jobs) > 1:
                 trigger = f"{trigger} (+{len(jobs) - 1} coalesced)"
-            resolution = jobs[0].payload.get("resolution")
-            if isinstance(resolution, dict):
-                session = await self._settling_session(session, r, resolution)
             waits_before = session.bitrix24.rate_limit_waits
             summary, plan = await session.run(dry_run=dry_run, trigger=trigger, hints=hints,
                                               reconcile=bool(jobs[0].payload.get("reconcile")))
@@ -285,22 +279,6 @@ class Worker:
         log.info("run %s of %s finished: %s", summary.run_id, profile,
                  json.dumps({k: result[k] for k in ("created", "updated", "conflicts", "errors", "seconds")}),
                  extra={"fields": {"run_id": summary.run_id}})
-
-    async def _settling_session(self, session: ProfileSession, r: RoutedProfile,
-                                resolution: Mapping[str, Any]) -> ProfileSession:
-        """A session of the profile whose conflict policy prefers the chosen side, for the one pair the
-        job names; a chosen value is first written to JIRA (in JIRA's terms) and then flows on from there."""
-        side = str(resolution.get("choose") or "jira")
-        if resolution.get("choose") is None:
-            field, jira_id = str(resolution["jira_field"]), str(resolution["jira_id"])
-            results = await session.jira.update_many(session.jira_scope, [(jira_id, {field: resolution.get("value")})])
-            failed = [w.error for w in results if not w.ok]
-            if failed:
-                raise ConnectorError(f"writing the chosen value to JIRA failed: {failed[0]}")
-        profile = r.profile.model_copy(update={"conflict": f"prefer_{side}"})
-        jira_info = self.ws.connection(r.jira_connection, "jira")
-        b24_info = self.ws.connection(r.bitrix24_connection, "bitrix24")
-        return ProfileSession(self.ws, profile, session.jira, session.bitrix24, jira_info, b24_info)
 
     def _log_failed_items(self, run_id: int, limit: int = 50) -> None:
         """One log line per failed item, with its ids, so a log search finds the record behind an error."""
