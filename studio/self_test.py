@@ -10,13 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication
-
 
 async def _settle(window: Any, seconds: float = 0.2) -> None:
     await window.wait_ops()
-    await asyncio.sleep(seconds)
-    QApplication.processEvents()
+    await asyncio.sleep(seconds)  # the Qt loop paints meanwhile (processEvents() here would re-enter it)
     await window.wait_ops()
 
 
@@ -91,8 +88,7 @@ async def ready_seconds(window: Any, started: float) -> float:
     import time
 
     await window.wait_ops()
-    await asyncio.sleep(0)
-    QApplication.processEvents()
+    await asyncio.sleep(0.01)
     seconds = time.monotonic() - started
     window.close()
     return seconds

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -205,7 +205,13 @@ class MonitorPage(QWidget):
             ids = [r["id"] for r in runs]
             row = ids.index(selected["id"]) if selected and selected["id"] in ids else (0 if ids else -1)
             if row >= 0:
+                # Re-selecting the run that was shown must not reset its item table (and scroll position).
+                same = selected is not None and runs[row]["id"] == selected["id"]
+                blocker = QSignalBlocker(self.runs.selectionModel()) if same else None
                 self.runs.selectRow(row)
+                del blocker
+                if not same:
+                    self._run_selected()
             self._show_conflicts(conflicts)
 
         run_op(self, load, label=self.tr("Loading runs"), on_done=show, show_errors=not quiet)
