@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         self._build()
         if row >= 0:
             self.nav.setCurrentRow(row)
+        for note in session.notes:
+            self.statusBar().showMessage(note)
+            QMessageBox.information(self, self.tr("Where secrets are kept"), note)
 
     def _menus(self) -> None:
         bar = self.menuBar()

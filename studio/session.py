@@ -22,6 +22,7 @@ class StudioSession:
     sandbox: Any = None
     sandbox_info: dict[str, Any] = field(default_factory=dict)
     temp_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)  # things the user should know (e.g. no OS keyring)
 
     def close(self) -> None:
         ws = getattr(self.backend, "ws", None)
@@ -64,6 +65,7 @@ def open_session(args: argparse.Namespace) -> StudioSession:
         token = args.token or os.environ.get("B24S_API_TOKEN", "")
         return StudioSession(RemoteBackend(args.service, token), "remote", args.service)
     settings = Settings.resolve(cli_db=args.db, env=os.environ)
-    backend = choose_backend(os.environ.get(SECRET_STORE_ENV, "auto"), settings.data_dir)
+    notes: list[str] = []
+    backend = choose_backend(os.environ.get(SECRET_STORE_ENV, "auto"), settings.data_dir, warn=notes.append)
     ws = Workspace.open(settings.db_url, SecretStore(backend))
-    return StudioSession(LocalBackend(ws), "local", settings.db_url)
+    return StudioSession(LocalBackend(ws), "local", settings.db_url, notes=notes)
