@@ -103,8 +103,11 @@ class MainWindow(QMainWindow):
         if row >= 0:
             self.nav.setCurrentRow(row)
         for note in session.notes:
-            self.statusBar().showMessage(note)
-            QMessageBox.information(self, self.tr("Where secrets are kept"), note)
+            # Not exec(): attach() runs inside an asyncio task, and a nested modal loop would re-enter it.
+            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Where secrets are kept"), note,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setModal(False)
+            box.show()
 
     def _menus(self) -> None:
         bar = self.menuBar()
