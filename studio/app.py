@@ -46,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("b24-jira-studio")
     app.setApplicationVersion(__version__)
     install_translator(app, args.lang)
+    from PySide6.QtGui import QIcon
+
+    from resources import root as resources_root
+
+    app.setWindowIcon(QIcon(str(resources_root() / "icons" / "b24-jira-studio.svg")))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     mode = "demo" if args.demo else "remote" if args.service else "local"
