@@ -467,6 +467,14 @@
             <source>The profile has unsaved changes. Discard them?</source>
             <translation>В профиле есть несохранённые изменения. Отказаться от них?</translation>
         </message>
+        <message>
+            <source>{} · starting…</source>
+            <translation>{} · запуск…</translation>
+        </message>
+        <message>
+            <source>Where secrets are kept</source>
+            <translation>Где хранятся секреты</translation>
+        </message>
     </context>
     <context>
         <name>MappingCanvas</name>
