@@ -7,11 +7,9 @@ return plain data (dicts, pydantic profiles, FieldMeta lists).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from sync_engine.engine.compile import scopes
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import Profile
 from sync_engine.workspace import Workspace
@@ -111,40 +109,11 @@ class LocalBackend:
     async def delete_profile(self, name: str) -> None:
         self.ws.delete_profile(name)
 
-    async def _connectors(self, profile: Profile) -> tuple[Any, Any]:
-        jira = self.ws.connector(self.ws.connection(profile.jira.connection, "jira"))
-        b24 = self.ws.connector(self.ws.connection(profile.bitrix24.connection, "bitrix24"))
-        return jira, b24
-
     async def describe_fields(self, profile: Profile) -> tuple[list[FieldMeta], list[FieldMeta]]:
-        jira, b24 = await self._connectors(profile)
-        try:
-            jscope, bscope = scopes(profile)
-            return await asyncio.gather(jira.describe_fields(jscope), b24.describe_fields(bscope))  # type: ignore[return-value]
-        finally:
-            await jira.aclose()
-            await b24.aclose()
+        return await self.ws.describe_sides(profile)
 
     async def test_scope(self, profile: Profile) -> dict[str, Any]:
-        """How many records each side's scope holds, with the first few, for the scope editor's Test."""
-        jira, b24 = await self._connectors(profile)
-        try:
-            jscope, bscope = scopes(profile)
-            out: dict[str, Any] = {}
-            for side, conn, scope in (("jira", jira, jscope), ("bitrix24", b24, bscope)):
-                first: list[dict[str, Any]] = []
-                count = 0
-                async for page in conn.iter_changed(scope, None):
-                    count += len(page)
-                    for rec in page[: max(0, 5 - len(first))]:
-                        title = rec.fields.get("summary") or rec.fields.get("TITLE") or rec.fields.get("NAME") \
-                            or rec.fields.get("title") or rec.fields.get("name") or ""
-                        first.append({"id": rec.key or rec.id, "title": str(title)})
-                out[side] = {"count": count, "first": first}
-            return out
-        finally:
-            await jira.aclose()
-            await b24.aclose()
+        return await self.ws.sample_scope(profile)
 
     async def run(self, name: str, *, dry_run: bool) -> dict[str, Any]:
         from sync_engine.commands.run import describe_plan

@@ -32,6 +32,7 @@ from sync_engine.engine.planner import PlanInput
 from sync_engine.engine.runner import Hints, Runner
 from sync_engine.engine.sql_store import SqlStateStore
 from sync_engine.engine.state import RunSummary
+from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import Profile, RelatedEntityTransform, UserByEmailTransform
 from sync_engine.secrets import SecretStore
 
@@ -214,6 +215,43 @@ class Workspace:
     def delete_profile(self, name: str) -> None:
         with self.sessions.begin() as session:
             session.execute(delete(SyncProfile).where(SyncProfile.name == name))
+
+    # -- looking at a profile's sides -------------------------------------------------------------------
+    def _side_connectors(self, profile: Profile) -> tuple[JiraConnector | Bitrix24Connector, ...]:
+        return (self.connector(self.connection(profile.jira.connection, "jira")),
+                self.connector(self.connection(profile.bitrix24.connection, "bitrix24")))
+
+    async def describe_sides(self, profile: Profile) -> tuple[list[FieldMeta], list[FieldMeta]]:
+        """Both sides' live fields for the profile's scope (what the mapping constructor offers)."""
+        jira, b24 = self._side_connectors(profile)
+        try:
+            jscope, bscope = scopes(profile)
+            return await jira.describe_fields(jscope), await b24.describe_fields(bscope)
+        finally:
+            await jira.aclose()
+            await b24.aclose()
+
+    async def sample_scope(self, profile: Profile, first: int = 5) -> dict[str, Any]:
+        """How many records each side's scope holds, with the first few (the scope editor's Test)."""
+        jira, b24 = self._side_connectors(profile)
+        out: dict[str, Any] = {}
+        try:
+            jscope, bscope = scopes(profile)
+            for side, conn, scope in (("jira", jira, jscope), ("bitrix24", b24, bscope)):
+                shown: list[dict[str, str]] = []
+                count = 0
+                async for page in conn.iter_changed(scope, None):
+                    count += len(page)
+                    for rec in page[: max(0, first - len(shown))]:
+                        f = rec.fields
+                        title = f.get("summary") or f.get("TITLE") or f.get("NAME") or f.get("title") \
+                            or f.get("name") or ""
+                        shown.append({"id": str(rec.key or rec.id), "title": str(title)})
+                out[side] = {"count": count, "first": shown}
+            return out
+        finally:
+            await jira.aclose()
+            await b24.aclose()
 
     # -- running ------------------------------------------------------------------------------------
     async def open_profile(self, name: str) -> ProfileSession:

@@ -13,7 +13,6 @@ import secrets
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import uvicorn
 
 from sync_engine.sandbox.common.twin import Twin, TwinSettings
+from sync_engine.serving import EmbeddedServer, bind_socket
 
 
 @dataclass
@@ -93,26 +93,6 @@ class _Tls:
         cert.private_key_and_cert_chain_pem.write_to_path(str(self.cert_file))
 
 
-class EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to its owner (several servers share one process)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets created with it, and without
-    # that every loopback request waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(512)
-    sock.set_inheritable(True)
-    return sock
-
-
 class Sandbox:
     def __init__(self, options: SandboxOptions) -> None:
         options.validate()
@@ -140,7 +120,7 @@ class Sandbox:
         pairs = ((self.jira, opts.jira_port), (self.bitrix, opts.bitrix_port))
         tasks = []
         for twin, port in pairs:
-            sock = _bind(opts.host, port)
+            sock = bind_socket(opts.host, port)
             self._sockets.append(sock)
             twin.set_base_url(self._url(sock))
             await twin.startup()

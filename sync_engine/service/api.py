@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from models.runs import SyncConflict, SyncRun, SyncRunItem
 from sync_engine.conflicts import settle
 from sync_engine.connectors.base import ConnectorError
-from sync_engine.engine.compile import scopes
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
@@ -223,54 +222,28 @@ def create_app(svc: SyncService) -> FastAPI:
             return {"valid": False, "error": str(exc)}
         return {"valid": True, "name": profile.name}
 
-    async def _connectors(profile: Profile) -> tuple[Any, Any]:
-        try:
-            jira = svc.ws.connector(svc.ws.connection(profile.jira.connection, "jira"))
-            b24 = svc.ws.connector(svc.ws.connection(profile.bitrix24.connection, "bitrix24"))
-        except (WorkspaceError, SecretError, ValueError) as exc:
-            raise ApiError(422, str(exc)) from None
-        return jira, b24
-
     @v1.post("/profiles/fields", dependencies=read, tags=["profiles"])
     async def profile_fields(doc: dict[str, Any]) -> dict[str, Any]:
         """Both sides' fields for the profile's scope (what the mapping editor offers)."""
         profile = _parse_profile(doc)
-        jira, b24 = await _connectors(profile)
         try:
-            jscope, bscope = scopes(profile)
-            jf = await jira.describe_fields(jscope)
-            bf = await b24.describe_fields(bscope)
+            jf, bf = await svc.ws.describe_sides(profile)
+        except (WorkspaceError, SecretError, ValueError) as exc:
+            raise ApiError(422, str(exc)) from None
         except ConnectorError as exc:
             raise ApiError(502, f"reading fields failed: {str(exc)[:500]}") from None
-        finally:
-            await jira.aclose()
-            await b24.aclose()
         return {"jira": [_field_json(f) for f in jf], "bitrix24": [_field_json(f) for f in bf]}
 
     @v1.post("/profiles/scope-test", dependencies=read, tags=["profiles"])
     async def scope_test(doc: dict[str, Any]) -> dict[str, Any]:
         """How many records each side's scope holds, with the first few."""
         profile = _parse_profile(doc)
-        jira, b24 = await _connectors(profile)
-        out: dict[str, Any] = {}
         try:
-            jscope, bscope = scopes(profile)
-            for side, conn, scope in (("jira", jira, jscope), ("bitrix24", b24, bscope)):
-                first: list[dict[str, Any]] = []
-                count = 0
-                async for page in conn.iter_changed(scope, None):
-                    count += len(page)
-                    for rec in page[: max(0, 5 - len(first))]:
-                        f = rec.fields
-                        title = f.get("summary") or f.get("TITLE") or f.get("NAME") or f.get("title") or ""
-                        first.append({"id": rec.key or rec.id, "title": str(title)})
-                out[side] = {"count": count, "first": first}
+            return await svc.ws.sample_scope(profile)
+        except (WorkspaceError, SecretError, ValueError) as exc:
+            raise ApiError(422, str(exc)) from None
         except ConnectorError as exc:
             raise ApiError(502, f"reading the scope failed: {str(exc)[:500]}") from None
-        finally:
-            await jira.aclose()
-            await b24.aclose()
-        return out
 
     @v1.put("/profiles/{name}", dependencies=write, tags=["profiles"])
     async def put_profile(name: NAME, doc: dict[str, Any]) -> dict[str, Any]:

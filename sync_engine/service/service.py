@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
@@ -35,26 +35,10 @@ from sync_engine.service.secrets import APPLICATION_TOKEN, WEBHOOK_SECRET, Servi
 from sync_engine.service.store import ServiceStore, utcnow
 from sync_engine.service.tokens import TokenStore
 from sync_engine.service.worker import Worker, schedule_timers
+from sync_engine.serving import EmbeddedServer, bind_socket
 from sync_engine.workspace import Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handlers: the service decides what SIGTERM and SIGHUP mean."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(512)
-    return sock
 
 
 class SyncService:
@@ -276,7 +260,7 @@ class SyncService:
         host, port = sock.getsockname()[:2]
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         app = create_app(self)
-        server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+        server = EmbeddedServer(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                         timeout_keep_alive=30, log_config=None))
         server_task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:

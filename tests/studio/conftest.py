@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+from studio_harness import Studio
 
 
 @pytest.fixture(scope="session")
@@ -17,26 +18,6 @@ def studio_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
-
-
-class Studio:
-    def __init__(self, window: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self.window = window
-        self.loop = loop
-
-    def settle(self, seconds: float = 0.1) -> None:
-        """Let background operations finish (and the UI update)."""
-
-        async def wait() -> None:
-            await asyncio.sleep(seconds)
-            await self.window.wait_ops()
-            await asyncio.sleep(0.05)
-            await self.window.wait_ops()
-
-        self.loop.run_until_complete(asyncio.wait_for(wait(), 120))
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ class ThreadedTwinServer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, timeout: float = 20.0) -> str:
-        from sync_engine.sandbox.server import EmbeddedServer, _bind
+        from sync_engine.serving import EmbeddedServer, bind_socket
 
-        sock = _bind(self.host, 0)
+        sock = bind_socket(self.host, 0)
         self.url = f"http://{self.host}:{sock.getsockname()[1]}"
         self.twin.set_base_url(self.url)
         ready = threading.Event()

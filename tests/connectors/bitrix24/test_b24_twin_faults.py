@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAST_RETRY, ServedTwin
+from b24_connector_harness import FAST_RETRY, ServedTwin
 from starlette.types import Receive, Scope, Send
 
 from sync_engine.connectors.base import ConnectorError, EntityScope

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import FAST_RETRY, ServedTwin
+from b24_connector_harness import FAST_RETRY, ServedTwin
 
 from sync_engine.connectors.base import AuthError, Connector, EntityScope
 from sync_engine.connectors.bitrix24 import Bitrix24Connector

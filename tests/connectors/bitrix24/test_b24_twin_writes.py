@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import ServedTwin
+from b24_connector_harness import ServedTwin
 
 from sync_engine.connectors.base import EntityScope
 from sync_engine.connectors.bitrix24 import Bitrix24Connector, advance_cursor
