@@ -21,7 +21,6 @@ import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import tzinfo
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
@@ -46,13 +45,12 @@ from sync_engine.connectors.jira_jql import (
     WindowFilter,
     changed_jql,
     chunks,
+    epoch_minute_ms,
     find_jql,
     ids_jql,
-    jql_minute,
     parse_jira_datetime,
     plain_values,
     split_ids,
-    user_zone,
 )
 from sync_engine.connectors.jira_projects import (
     PROJECT_ENTITY,
@@ -285,9 +283,6 @@ class JiraConnector:
             self._myself = dict(self._call("GET", "myself", lambda j: j.myself()))
         return self._myself
 
-    def _zone(self) -> tzinfo:
-        return user_zone(self._myself_sync().get("timeZone"))
-
     def _fields_sync(self) -> list[dict[str, Any]]:
         """``GET /field`` once per connector; also primes the library's clause-name cache, which its
         search methods would otherwise fetch with another call."""
@@ -479,7 +474,6 @@ class JiraConnector:
             for start in range(0, len(projects), step):
                 yield projects[start : start + step]
             return
-        zone = await self._run(self._zone)
         await self._run(self._client)
         limit = page_size or (CLOUD_MAX_PAGE if self._cloud else SERVER_MAX_PAGE)
         gate = WindowFilter(since)
@@ -487,7 +481,7 @@ class JiraConnector:
         start_at = 0
         token: str | None = None
         while True:
-            jql = changed_jql(scope, window, zone)
+            jql = changed_jql(scope, window)
             page = await self._run(
                 self._search, jql, fields=ALL_FIELDS, max_results=limit, start_at=start_at, token=token
             )
@@ -507,7 +501,7 @@ class JiraConnector:
             if total is None and len(issues) < int(page.get("maxResults") or limit):
                 return
             last = records[-1].updated
-            if last is not None and (window is None or jql_minute(last, zone) > jql_minute(window, zone)):
+            if last is not None and (window is None or epoch_minute_ms(last) > epoch_minute_ms(window)):
                 window, start_at = last, 0
             else:
                 start_at += len(issues)

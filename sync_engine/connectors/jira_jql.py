@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync_engine.connectors.base import Cursor, EntityScope, Record
 from sync_engine.fieldtypes import FieldMeta, FieldType
@@ -26,25 +25,9 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def user_zone(name: str | None) -> tzinfo:
-    """The zone JQL dates are read in (``/myself`` ``timeZone``); UTC when JIRA does not say or we lack it."""
-    if not name:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
 def as_aware(moment: datetime) -> datetime:
     """Cursors written by older code may be naive; they were always UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def jql_minute(moment: datetime, zone: tzinfo) -> str:
-    """``yyyy/MM/dd HH:mm`` in the user's zone, floored to the minute (JQL has no seconds)."""
-    local = as_aware(moment).astimezone(zone)
-    return local.strftime("%Y/%m/%d %H:%M")
 
 
 def parse_jira_datetime(text: str | None) -> datetime | None:
@@ -77,11 +60,18 @@ def scope_clause(scope: EntityScope) -> str:
     return " AND ".join(parts)
 
 
-def changed_jql(scope: EntityScope, window_start: datetime | None, zone: tzinfo) -> str:
+def epoch_minute_ms(moment: datetime) -> int:
+    """Epoch milliseconds floored to the minute: JQL reads an unquoted number as an instant, so the
+    query needs no knowledge of the searching user's time zone (and no /myself call)."""
+    seconds = int(as_aware(moment).timestamp())
+    return (seconds - seconds % 60) * 1000
+
+
+def changed_jql(scope: EntityScope, window_start: datetime | None) -> str:
     """The incremental query; an unbounded scope still gets a clause because Cloud rejects unbounded JQL."""
     parts = [p for p in (scope_clause(scope),) if p]
     if window_start is not None:
-        parts.append(f"updated >= {quote(jql_minute(window_start, zone))}")
+        parts.append(f"updated >= {epoch_minute_ms(window_start)}")
     if not parts:
         parts.append('created >= "1970/01/01"')
     return " AND ".join(parts) + " ORDER BY updated ASC, key ASC"

@@ -12,13 +12,12 @@ from sync_engine.connectors.jira_jql import (
     WindowFilter,
     changed_jql,
     chunks,
+    epoch_minute_ms,
     ids_jql,
-    jql_minute,
     next_cursor,
     parse_jira_datetime,
     quote,
     split_ids,
-    user_zone,
 )
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -36,29 +35,29 @@ def test_parse_jira_datetime_keeps_millis_and_offset() -> None:
     assert parse_jira_datetime(None) is None
 
 
-def test_jql_minute_floors_in_the_users_zone() -> None:
+def test_epoch_minute_floors_and_ignores_the_zone() -> None:
     moment = datetime(2024, 1, 28, 23, 42, 59, 999000, tzinfo=UTC)
-    assert jql_minute(moment, MSK) == "2024/01/29 02:42"
-    assert jql_minute(moment, UTC) == "2024/01/28 23:42"
-    assert jql_minute(datetime(2024, 1, 28, 23, 42, 5), UTC) == "2024/01/28 23:42"  # naive = UTC
+    floor = int(datetime(2024, 1, 28, 23, 42, tzinfo=UTC).timestamp()) * 1000
+    assert epoch_minute_ms(moment) == floor
+    assert epoch_minute_ms(moment.astimezone(MSK)) == floor
+    assert epoch_minute_ms(datetime(2024, 1, 28, 23, 42, 5)) == floor  # naive = UTC
 
 
-def test_user_zone_falls_back_to_utc() -> None:
-    assert user_zone("Europe/Moscow") == MSK
-    assert user_zone(None) is UTC
-    assert user_zone("Mars/Olympus") is UTC
 
 
 def test_changed_jql_shape() -> None:
     scope = EntityScope("issue", projects=("PROC",), issue_types=("Purchase request",), query="labels = x")
     since = datetime(2024, 1, 28, 23, 42, 30, tzinfo=UTC)
-    assert changed_jql(scope, since, MSK) == (
+    # An instant (epoch ms floored to the minute) needs no knowledge of the searching user's zone.
+    assert changed_jql(scope, since) == (
         'project in ("PROC") AND issuetype in ("Purchase request") AND (labels = x) '
-        'AND updated >= "2024/01/29 02:42" ORDER BY updated ASC, key ASC'
+        f'AND updated >= {int(datetime(2024, 1, 28, 23, 42, tzinfo=UTC).timestamp()) * 1000} '
+        'ORDER BY updated ASC, key ASC'
     )
-    assert changed_jql(EntityScope("issue"), None, UTC).startswith('created >= "1970/01/01"')
+    assert changed_jql(scope, since.astimezone(MSK)) == changed_jql(scope, since)
+    assert changed_jql(EntityScope("issue"), None).startswith('created >= "1970/01/01"')
     with pytest.raises(ValueError, match="ORDER BY"):
-        changed_jql(EntityScope("issue", query="project = X order by key"), None, UTC)
+        changed_jql(EntityScope("issue", query="project = X order by key"), None)
     assert quote('a "b" \\c') == '"a \\"b\\" \\\\c"'
 
 
