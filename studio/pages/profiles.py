@@ -442,6 +442,8 @@ class ProfilesPage(QWidget):
             return await self.window_.backend.describe_fields(profile)
 
         def show(result: Any) -> None:
+            if self.current is not profile:
+                return  # another profile was opened meanwhile; its own load will fill the constructor
             jf, bf = result
             self.constructor.set_profile(profile, jf, bf)
             self.constructor.show_status(self.tr("{j} JIRA fields and {b} Bitrix24 fields loaded. Drag from a field "
@@ -449,6 +451,8 @@ class ProfilesPage(QWidget):
             self._update_buttons()
 
         def failed(exc: BaseException) -> None:
+            if self.current is not profile:
+                return
             self.constructor.set_profile(profile, [], [])
             self.constructor.show_status(self.tr("Could not load the fields of the connected systems: {}").format(exc))
             self._update_buttons()
