@@ -70,11 +70,17 @@ class ActivityChart(QWidget):
         p.drawText(4, rect.top() + 10, str(top))
         p.drawText(4, rect.bottom(), "0")
         points = []
+        bar = min(width * 0.6, 36.0)
         for i, (minute, items, calls) in enumerate(self.buckets):
             x = rect.left() + i * width
             h = rect.height() * items / top
-            p.fillRect(QRectF(x + width * 0.2, rect.bottom() - h, width * 0.6, h), QColor("#2f80ed"))
-            points.append((x + width / 2, rect.bottom() - rect.height() * calls / top))
+            p.fillRect(QRectF(x + (width - bar) / 2, rect.bottom() - h, bar, h), QColor("#2f80ed"))
+            cx, cy = x + width / 2, rect.bottom() - rect.height() * calls / top
+            points.append((cx, cy))
+            p.setPen(QColor("#2f80ed"))
+            p.drawText(QRectF(x, rect.bottom() - h - 18, width, 16), Qt.AlignmentFlag.AlignHCenter, str(items))
+            p.setPen(QColor("#eb5757"))
+            p.drawText(QRectF(x, cy - 20, width, 16), Qt.AlignmentFlag.AlignHCenter, str(calls))
             if len(self.buckets) <= 12 or i % max(1, len(self.buckets) // 8) == 0:
                 p.setPen(QColor("#5a6a7a"))
                 p.drawText(QRectF(x, rect.bottom() + 4, width, 20), Qt.AlignmentFlag.AlignHCenter, minute)

@@ -133,9 +133,14 @@ def describe_trigger(t: dict[str, Any], tr: Any) -> tuple[str, str]:
         detail = f"cron {t['cron']} ({t.get('timezone', 'UTC')})" if t.get("cron") else \
             tr("every {} min").format(int(t["interval_seconds"]) // 60 or 1)
         return tr("Schedule"), detail
+    from PySide6.QtCore import QCoreApplication
+
+    events = {"stage_changed": "stage / status changed", "created": "created", "updated": "updated",
+              "created_or_updated": "created or updated", "deleted": "deleted"}
+    event = QCoreApplication.translate("TriggerDialog", events.get(t["event"], t["event"]))
     cond = "; ".join(f"{c['field']} {c['op']} {c.get('value', '')}".strip() for c in t.get("conditions", []))
     system = "Bitrix24" if t["system"] == "bitrix24" else "JIRA"
-    return tr("Event"), f"{system}: {t['event']}" + (f" — {cond}" if cond else "")
+    return tr("Event"), f"{system}: {event}" + (f" — {cond}" if cond else "")
 
 
 class ProfilesPage(QWidget):
