@@ -325,19 +325,23 @@ def create_app(svc: SyncService) -> FastAPI:
         with svc.ws.engine.connect() as conn:
             return [_jsonable(dict(r._mapping)) for r in conn.execute(stmt)]
 
+    async def _newest_first(stmt: Any, id_column: Any, limit: int, before_id: int | None) -> dict[str, Any]:
+        """One page of a newest-first listing; ``next_before_id`` continues it (keyset paging)."""
+        if before_id:
+            stmt = stmt.where(id_column < before_id)
+        rows = await asyncio.to_thread(_query, stmt.order_by(id_column.desc()).limit(limit))
+        return {"items": rows, "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+
     @v1.get("/runs", dependencies=read, tags=["runs"])
     async def list_runs(profile: Annotated[str | None, Query(max_length=100)] = None,
                         status: Annotated[Literal["running", "ok", "failed"] | None, Query()] = None,
                         limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)
+        stmt = select(RUNS)
         if profile:
             stmt = stmt.where(RUNS.c.profile == profile)
         if status:
             stmt = stmt.where(RUNS.c.status == status)
-        if before_id:
-            stmt = stmt.where(RUNS.c.id < before_id)
-        rows = await asyncio.to_thread(_query, stmt)
-        return {"items": rows, "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+        return await _newest_first(stmt, RUNS.c.id, limit, before_id)
 
     @v1.get("/runs/{run_id}", dependencies=read, tags=["runs"])
     async def get_run(run_id: ID) -> dict[str, Any]:
@@ -375,14 +379,10 @@ def create_app(svc: SyncService) -> FastAPI:
     @v1.get("/errors", dependencies=read, tags=["errors"])
     async def list_errors(profile: Annotated[str | None, Query(max_length=100)] = None,
                           limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = (select(ITEMS, RUNS.c.profile).join(RUNS, RUNS.c.id == ITEMS.c.run_id)
-                .where(ITEMS.c.action == "error").order_by(ITEMS.c.id.desc()).limit(limit))
+        stmt = select(ITEMS, RUNS.c.profile).join(RUNS, RUNS.c.id == ITEMS.c.run_id).where(ITEMS.c.action == "error")
         if profile:
             stmt = stmt.where(RUNS.c.profile == profile)
-        if before_id:
-            stmt = stmt.where(ITEMS.c.id < before_id)
-        rows = await asyncio.to_thread(_query, stmt)
-        return {"items": rows, "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+        return await _newest_first(stmt, ITEMS.c.id, limit, before_id)
 
     @v1.post("/errors/{item_id}/retry", dependencies=write, tags=["errors"], status_code=202)
     async def retry_error(item_id: ID) -> dict[str, Any]:
@@ -405,13 +405,10 @@ def create_app(svc: SyncService) -> FastAPI:
     @v1.get("/conflicts", dependencies=read, tags=["conflicts"])
     async def list_conflicts(profile: Annotated[str | None, Query(max_length=100)] = None,
                              resolved: bool = False, limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = select(CONFLICTS).where(CONFLICTS.c.resolved.is_(resolved)).order_by(CONFLICTS.c.id.desc()).limit(limit)
+        stmt = select(CONFLICTS).where(CONFLICTS.c.resolved.is_(resolved))
         if profile:
             stmt = stmt.where(CONFLICTS.c.profile == profile)
-        if before_id:
-            stmt = stmt.where(CONFLICTS.c.id < before_id)
-        rows = await asyncio.to_thread(_query, stmt)
-        return {"items": rows, "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+        return await _newest_first(stmt, CONFLICTS.c.id, limit, before_id)
 
     @v1.post("/conflicts/{conflict_id}/resolve", dependencies=write, tags=["conflicts"])
     async def resolve_conflict(conflict_id: ID, body: ResolveRequest) -> dict[str, Any]:
