@@ -35,6 +35,8 @@ def _time(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 48 else text[:45] + "…"
 
