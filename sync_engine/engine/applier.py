@@ -156,6 +156,18 @@ class Applier:
         if backstamps:
             await self._plain_updates(source, backstamps, out, "id of the created counterpart")
 
+    def _mapped_fields(self, side: Side) -> list[str]:
+        """Only what the profile maps on ``side`` (plus identity, stamp and status): reading back 10,000
+        new records with every field would hold far more in memory than the check needs."""
+        wanted = {r.jira_field if side is Side.JIRA else r.bitrix24_field for r in self.spec.rules}
+        wanted |= {self.spec.stamp_field(side)}
+        if side is Side.JIRA:
+            wanted |= {"status", "updated", "key"}
+        else:
+            item = self.sides.scope(side).entity == "item"
+            wanted |= {"id", "updatedTime"} if item else {"ID", "DATE_MODIFY"}
+        return sorted(f for f in wanted if f)
+
     async def _settle(self, target: Side, created: Mapping[str, Create], partial: set[str]
                       ) -> dict[str, dict[str, Any]]:
         """Read the created records back and make their shadows say what is really there.
@@ -170,7 +182,8 @@ class Applier:
         Returns source id -> extra fields for the source.
         """
         try:
-            records = await self.sides.conn(target).get_many(self.sides.scope(target), list(created))
+            records = await self.sides.conn(target).get_many(self.sides.scope(target), list(created),
+                                                             fields=self._mapped_fields(target))
         except ConnectorError as exc:
             log.warning("could not read back %d created record(s): %s", len(created), exc)
             records = []
