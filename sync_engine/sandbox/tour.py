@@ -1,4 +1,4 @@
-"""``./dev demo`` until the studio exists: start the twins with the demo seed and explain them.
+"""``./dev demo --terminal``: start the twins with the demo seed and explain them in the terminal.
 
 It prints what is running and copy-paste commands (curl, the ``jira`` library) to try, then serves
 until Ctrl-C. ``--smoke`` checks both twins answer and exits, for CI and scripted use.
