@@ -30,7 +30,6 @@ class Backend(Protocol):
     async def test_scope(self, profile: Profile) -> dict[str, Any]: ...
     async def run(self, name: str, *, dry_run: bool) -> dict[str, Any]: ...
     async def runs(self, limit: int = 200) -> list[dict[str, Any]]: ...
-    async def run_items(self, run_id: int, *, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]: ...
     async def count_items(self, run_id: int, action: str | None = None) -> int: ...
     async def items_page(self, run_id: int, offset: int, limit: int, action: str | None = None
                          ) -> list[dict[str, Any]]:
@@ -123,9 +122,6 @@ class LocalBackend:
 
     async def runs(self, limit: int = 200) -> list[dict[str, Any]]:
         return [_plain(r) for r in self.ws.store.runs(limit=limit)]
-
-    async def run_items(self, run_id: int, *, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
-        return [_plain(r) for r in self.ws.store.run_items(run_id, after_id=after_id, limit=limit)]
 
     def _items_query(self, run_id: int, action: str | None) -> Any:
         from sqlalchemy import select

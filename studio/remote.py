@@ -104,10 +104,6 @@ class RemoteBackend:
     async def runs(self, limit: int = 200) -> list[dict[str, Any]]:
         return list((await self._call("GET", "/runs", params={"limit": min(limit, 200)}))["items"])
 
-    async def run_items(self, run_id: int, *, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
-        body = await self._call("GET", f"/runs/{run_id}/items", params={"after_id": after_id, "limit": limit})
-        return list(body["items"])
-
     async def count_items(self, run_id: int, action: str | None = None) -> int:
         params: dict[str, Any] = {"action": action} if action else {}
         return int((await self._call("GET", f"/runs/{run_id}/items/count", params=params))["count"])

@@ -133,12 +133,6 @@ class SqlStateStore:
             if done.rowcount == 0:
                 conn.execute(insert(t).values(profile=profile, side=side.value, **values))
 
-    def reset_cursors(self, profile: str) -> None:
-        t = _table(SyncCursor)
-        with self.engine.begin() as conn:
-            conn.execute(delete(t).where(t.c.profile == profile))
-
-    # -- intents ----------------------------------------------------------------------------------
     def add_intents(self, profile: str, intents: Sequence[tuple[Side, str, str | None, str]]) -> list[Intent]:
         t = _table(SyncIntent)
         out: list[Intent] = []
@@ -189,12 +183,6 @@ class SqlStateStore:
         t = _table(SyncRetry)
         with self.engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.profile == profile, t.c.next_attempt_at <= now))
-            return [RetryItem(Side(r.side), r.record_id, r.attempts, r.error) for r in rows]
-
-    def pending_retries(self, profile: str) -> list[RetryItem]:
-        t = _table(SyncRetry)
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.profile == profile))
             return [RetryItem(Side(r.side), r.record_id, r.attempts, r.error) for r in rows]
 
     def clear_retries(self, profile: str, items: Iterable[tuple[Side, str]]) -> None:
