@@ -133,6 +133,7 @@ class SqlStateStore:
             if done.rowcount == 0:
                 conn.execute(insert(t).values(profile=profile, side=side.value, **values))
 
+    # -- intents ----------------------------------------------------------------------------------
     def add_intents(self, profile: str, intents: Sequence[tuple[Side, str, str | None, str]]) -> list[Intent]:
         t = _table(SyncIntent)
         out: list[Intent] = []
