@@ -138,10 +138,10 @@ class BitrixTwin:
         self.limits = Limits(LimitSettings(enabled=settings.limits))
         self.events = EventHub(self.identity)
         self.registry = Registry()
-        register_crm(self.registry, self.portal, self.events.emit)
+        register_crm(self.registry, self.portal, self._emit)
         register_people(self.registry, self.portal)
-        register_deal_links(self.registry, self.portal, self.events.emit)
-        register_misc(self.registry, self.portal, self.events.emit)
+        register_deal_links(self.registry, self.portal, self._emit)
+        register_misc(self.registry, self.portal, self._emit)
         register_events(self.registry, self.events)
         self.registry.add("batch", self._batch)
         self.registry.add("methods", self._methods)
@@ -185,6 +185,10 @@ class BitrixTwin:
     async def shutdown(self) -> None:
         await self.events.stop()
 
+    def _emit(self, event: str, fields: Mapping[str, Any]) -> None:
+        self.control.journal.record(event=event.upper(), id=str(fields.get("ID", "")))
+        self.events.emit(event, fields)
+
     def identity(self) -> PortalIdentity:
         domain = urllib.parse.urlparse(self.base_url).netloc or "127.0.0.1"
         return PortalIdentity(domain=domain, client_endpoint=f"{self.base_url}/rest/",
@@ -226,7 +230,8 @@ class BitrixTwin:
         except BitrixError as exc:
             return failed(exc)
         params = {k: v for k, v in params.items() if str(k).lower() != "auth"}
-        if not self.limits.take():
+        client = request.client.host if request.client else ""
+        if not self.limits.take(client):
             return failed(query_limit())
         outcome = self.invoke(method, params, Call(method, params, caller))
         if outcome.error is not None:

@@ -1,4 +1,5 @@
-"""The portal's two throttles: the leaky bucket per portal and the operating-time limit per method."""
+"""The portal's two throttles: the leaky bucket per portal and source address, and the operating-time limit
+per method."""
 
 from __future__ import annotations
 
@@ -16,24 +17,33 @@ class LimitSettings:
 
 
 @dataclass
+class Bucket:
+    level: float = 0.0
+    last: float = field(default_factory=time.monotonic)
+
+
+@dataclass
 class Limits:
     settings: LimitSettings = field(default_factory=LimitSettings)
-    _level: float = 0.0
-    _last: float = field(default_factory=time.monotonic)
+    _buckets_by_source: dict[str, Bucket] = field(default_factory=dict)
     _operating: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self) -> bool:
-        """Admit one HTTP request (a batch is one); False means 503 QUERY_LIMIT_EXCEEDED."""
+    def take(self, source: str = "") -> bool:
+        """Admit one HTTP request (a batch is one); False means 503 QUERY_LIMIT_EXCEEDED.
+
+        The bucket is the portal's per source address, as on the real portal: apps on one server
+        share it, a client elsewhere has its own."""
         if not self.settings.enabled:
             return True
         with self._lock:
             now = time.monotonic()
-            self._level = max(0.0, self._level - (now - self._last) * self.settings.drain_per_s)
-            self._last = now
-            if self._level + 1 > self.settings.burst:
+            bucket = self._buckets_by_source.setdefault(source, Bucket(0.0, now))
+            bucket.level = max(0.0, bucket.level - (now - bucket.last) * self.settings.drain_per_s)
+            bucket.last = now
+            if bucket.level + 1 > self.settings.burst:
                 return False
-            self._level += 1
+            bucket.level += 1
             return True
 
     def _buckets(self, principal: str, method: str, now: float) -> dict[int, float]:
@@ -66,5 +76,5 @@ class Limits:
 
     def reset(self) -> None:
         with self._lock:
-            self._level = 0.0
+            self._buckets_by_source.clear()
             self._operating.clear()

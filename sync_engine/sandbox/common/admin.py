@@ -1,6 +1,6 @@
 """The admin endpoint both twins mount under ``/_sandbox`` (Bearer admin token).
 
-Routes: ``GET counters``, ``POST faults``, ``POST reset``, ``POST seed``; a twin may add its own
+Routes: ``GET counters``, ``GET journal``, ``POST faults``, ``POST reset``, ``POST seed``; a twin may add its own
 routes through ``extra_routes`` (e.g. the Bitrix24 outgoing-webhook setup).
 """
 
@@ -67,6 +67,16 @@ def admin_mount(
     async def counters(request: Request) -> JSONResponse:
         return JSONResponse(control.snapshot())
 
+    async def journal(request: Request) -> JSONResponse:
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = int(request.query_params.get("limit", "10000"))
+        except ValueError:
+            return admin_error(400, "after and limit must be integers")
+        if after < 0 or not 1 <= limit <= 100_000:
+            return admin_error(400, "after must be >= 0 and limit 1..100000")
+        return JSONResponse(control.journal.since(after, limit))
+
     async def faults(request: Request) -> JSONResponse:
         data = await read_json_object(request)
         if isinstance(data, JSONResponse):
@@ -108,6 +118,7 @@ def admin_mount(
 
     routes: list[BaseRoute] = [
         Route("/counters", guarded(counters), methods=["GET"]),
+        Route("/journal", guarded(journal), methods=["GET"]),
         Route("/faults", guarded(faults), methods=["POST"]),
         Route("/reset", guarded(reset), methods=["POST"]),
         Route("/seed", guarded(seed_route), methods=["POST"]),

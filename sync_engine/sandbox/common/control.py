@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sync_engine.sandbox.common.journal import Journal
+
 
 @dataclass
 class Faults:
@@ -42,6 +44,7 @@ class TwinControl:
     calls: Counter[str] = field(default_factory=Counter)
     subcalls: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
+    journal: Journal = field(default_factory=Journal)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_engine.sandbox import seed_people
-from sync_engine.sandbox.common.admin import admin_mount
+from sync_engine.sandbox.common.admin import admin_error, admin_mount, read_json_object
 from sync_engine.sandbox.common.control import TwinControl
 from sync_engine.sandbox.common.faults_middleware import ADMIN_PREFIX, FaultMiddleware
 from sync_engine.sandbox.common.twin import TwinSettings
@@ -37,7 +37,7 @@ from sync_engine.sandbox.jira.ratelimit import RateLimiter
 from sync_engine.sandbox.jira.render import Renderer
 from sync_engine.sandbox.jira.seed import seed_bulk, seed_demo
 from sync_engine.sandbox.jira.service import IssueService
-from sync_engine.sandbox.jira.store import Store
+from sync_engine.sandbox.jira.store import IssueRow, Store
 from sync_engine.sandbox.jira.webhooks import WebhookHub
 
 DEFAULT_SERVER_USER = "integration"
@@ -76,6 +76,8 @@ class JiraTwin:
         self.hub = WebhookHub(self.service, self.renderer)
         self.limiter = RateLimiter() if settings.limits else None
         self.sessions: dict[str, str] = {}
+        self.person_tokens: dict[str, str] = {}  # API token -> login of the directory user who made it
+        self.service.listeners.append(self._journal)
         if self.store.get_meta("seeded") is None:
             self.reseed(settings.seed, settings.size)
         self._routes = self._build_routes()
@@ -159,15 +161,41 @@ class JiraTwin:
                 return None, True
             same_user = user.casefold() == self.user.casefold()
             ok = hmac.compare_digest(password.encode(), self.token.encode()) and same_user
-            return (self.login if ok else None), True
+            return (self.login if ok else self._person(password, user)), True
         if scheme.lower() == "bearer":
             ok = hmac.compare_digest(value.strip().encode(), self.token.encode())
-            return (self.login if ok else None), True
+            return (self.login if ok else self._person(value.strip(), None)), True
         for part in headers.get("cookie", "").split(";"):
             name, _, val = part.strip().partition("=")
             if name == "JSESSIONID" and val in self.sessions:
                 return self.sessions[val], True
         return None, bool(header)
+
+    def _person(self, token: str, user: str | None) -> str | None:
+        """The login behind a personal API token (Basic needs that user's login or e-mail with it)."""
+        login = self.person_tokens.get(token)
+        if login is None or user is None:
+            return login
+        person = self.catalog.users.get(login)
+        names = {login.casefold(), person.email.casefold()} if person else {login.casefold()}
+        return login if user.casefold() in names else None
+
+    def _journal(self, event: str, type_name: str, row: IssueRow, changelog: dict[str, Any] | None,
+                 comment: dict[str, Any] | None, actor: str) -> None:
+        changes = {str(i["field"]): i.get("toString") for i in (changelog or {}).get("items", [])}
+        self.control.journal.record(event=event, id=str(row.id), key=row.key, actor=actor, changes=changes)
+
+    async def _api_token(self, request: Request) -> JSONResponse:
+        """A person's own API token (as made in their profile): their own rate-limit bucket and history."""
+        data = await read_json_object(request)
+        if isinstance(data, JSONResponse):
+            return data
+        person = self.catalog.users.get(str(data.get("user", "")))
+        if person is None:
+            return admin_error(404, f"no directory user with login {data.get('user')!r}")
+        token = secrets.token_urlsafe(24)
+        self.person_tokens[token] = person.login
+        return JSONResponse({"user": person.login, "email": person.email, "token": token})
 
     def unauthorized(self, presented: bool) -> Response:
         if self.cloud:
@@ -230,7 +258,8 @@ class JiraTwin:
         issues = IssueApi(self.service, self.renderer, meta)
         search = SearchApi(self.service, self.renderer)
         hooks = WebhookApi(self.hub)
-        routes: list[BaseRoute] = [admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook)]
+        routes: list[BaseRoute] = [admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook,
+                                               extra_routes=[Route("/api-tokens", self._api_token, methods=["POST"])])]
         for v in ("2", "3", "latest"):
             p = f"/rest/api/{v}"
             table: list[tuple[str, Any, list[str]]] = [
