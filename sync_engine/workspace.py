@@ -8,6 +8,7 @@ from an engine and a secret store and can be closed.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,9 @@ from models.db import open_database, session_factory
 from models.profiles import SyncProfile
 from models.secret_refs import env_ref, env_var_for
 from sync_engine.connectors.base import ConnectorError
-from sync_engine.connectors.bitrix24 import Bitrix24Connector
+from sync_engine.connectors.bitrix24 import PORTAL_BURST, PORTAL_RATE, Bitrix24Connector
 from sync_engine.connectors.jira import JiraConnector
+from sync_engine.connectors.ratelimit import LeakyBucket
 from sync_engine.engine.applier import Sides
 from sync_engine.engine.compile import Environment, compile_profile, scopes
 from sync_engine.engine.directory import StoreLinks, UserTable, fill_users
@@ -83,6 +85,8 @@ class Workspace:
         self.secrets = secrets or SecretStore()
         self.sessions = session_factory(engine)
         self.store = SqlStateStore(engine)
+        # One pacer per portal: every profile's connector to it draws on the portal's single request budget.
+        self._pacers: dict[str, LeakyBucket] = {}
 
     @classmethod
     def open(cls, db_url: str, secrets: SecretStore | None = None) -> Workspace:
@@ -164,10 +168,11 @@ class Workspace:
             flavour = info.flavour if info.flavour in ("server", "cloud") else None
             return JiraConnector(info.base_url, user=info.username, token=secret, flavour=flavour,  # type: ignore[arg-type]
                                  verify=verify)
+        pacer = self._pacers.setdefault(info.base_url, LeakyBucket(PORTAL_RATE, PORTAL_BURST))
         if info.flavour == "oauth":
-            return Bitrix24Connector.oauth(f"{info.base_url}/rest/", secret, verify=verify)
+            return Bitrix24Connector.oauth(f"{info.base_url}/rest/", secret, verify=verify, pacer=pacer)
         user_id = str(info.settings.get("user_id", "1"))
-        return Bitrix24Connector(f"{info.base_url}/rest/{user_id}/{secret}/", verify=verify)
+        return Bitrix24Connector(f"{info.base_url}/rest/{user_id}/{secret}/", verify=verify, pacer=pacer)
 
     async def test_connection(self, name: str) -> dict[str, Any]:
         """What "Test connection" shows: server or portal and who we are there."""
@@ -304,15 +309,26 @@ class Workspace:
         return order
 
 
+METADATA_MAX_AGE_S = 300.0
+
+
 class ProfileSession:
-    """A profile with live connectors; keeps field metadata and user lookups between runs."""
+    """A profile with live connectors; keeps field metadata and user lookups between runs.
+
+    Field metadata (fields, stages, currencies, statuses) is read again once it is ``metadata_max_age``
+    seconds old: a service running one small run a second would otherwise spend a third of a Bitrix24
+    portal's request budget describing fields that change a few times a year.
+    """
 
     def __init__(self, ws: Workspace, profile: Profile, jira: JiraConnector, bitrix24: Bitrix24Connector,
-                 jira_info: ConnectionInfo, b24_info: ConnectionInfo) -> None:
+                 jira_info: ConnectionInfo, b24_info: ConnectionInfo, *,
+                 metadata_max_age: float = METADATA_MAX_AGE_S) -> None:
         self.ws = ws
         self.profile = profile
         self.jira = jira
         self.bitrix24 = bitrix24
+        self.metadata_max_age = metadata_max_age
+        self._metadata: tuple[float, list[FieldMeta], list[FieldMeta]] | None = None
         self.jira_scope, self.b24_scope = scopes(profile)
         self.users = UserTable()
         self._b24_not_found: set[str] = set()  # e-mails Bitrix24 has no user for (asked once per session)
@@ -327,8 +343,7 @@ class ProfileSession:
 
     async def run(self, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None,
                   reconcile: bool = False) -> tuple[RunSummary, Plan]:
-        jira_fields = await self.jira.describe_fields(self.jira_scope)
-        b24_fields = await self.bitrix24.describe_fields(self.b24_scope)
+        jira_fields, b24_fields = await self.describe()
         links = StoreLinks(self.ws.store.all_links, self._summary_rules())
         env = Environment(users=self.users, links=links, jira_tz=self._tz_jira, bitrix24_tz=self._tz_b24)
         spec = compile_profile(self.profile, jira_fields, b24_fields, env)
@@ -352,6 +367,17 @@ class ProfileSession:
         sides = Sides(self.jira, self.bitrix24, self.jira_scope, self.b24_scope)
         runner = Runner(spec, sides, self.ws.store, prepare=prepare)
         return await runner.run(trigger=trigger, dry_run=dry_run, hints=hints, reconcile=reconcile)
+
+    async def describe(self) -> tuple[list[FieldMeta], list[FieldMeta]]:
+        """Both sides' field metadata, read again when older than ``metadata_max_age``."""
+        now = time.monotonic()
+        if self._metadata is None or now - self._metadata[0] >= self.metadata_max_age:
+            if self._metadata is not None:
+                self.jira.forget_metadata()
+            jira_fields = await self.jira.describe_fields(self.jira_scope)
+            b24_fields = await self.bitrix24.describe_fields(self.b24_scope)
+            self._metadata = (now, jira_fields, b24_fields)
+        return self._metadata[1], self._metadata[2]
 
     async def _bitrix24_people_by_email(self) -> None:
         """Find in Bitrix24 the JIRA people the records mention that no gathered deal names.

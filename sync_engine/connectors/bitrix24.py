@@ -86,6 +86,10 @@ _LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT"})
 _THROTTLE_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 _READ_VERBS = frozenset({"list", "get", "fields", "current", "search", "update", "time", "info", "admin"})
 
+# The limits of portals on all but the enterprise plans (2 requests/s drained, 50 in the bucket).
+PORTAL_RATE = 2.0
+PORTAL_BURST = 50
+
 
 class AmbiguousWriteError(ConnectorError):
     """A non-idempotent request failed after it may have reached the server (outcome unknown)."""
@@ -222,11 +226,12 @@ class Bitrix24Connector:
         *,
         verify: bool | str = True,
         timeout: float | httpx.Timeout = 30.0,
-        rate: float = 2.0,
-        burst: int = 50,
+        rate: float = PORTAL_RATE,
+        burst: int = PORTAL_BURST,
         max_retries: int = 5,
         retry_policy: RetryPolicy | None = None,
         user_agent: str = "b24-jira-studio",
+        pacer: LeakyBucket | None = None,
         _access_token: str | None = None,
     ) -> None:
         self._token = _access_token
@@ -252,7 +257,8 @@ class Bitrix24Connector:
             raise ValueError("Bitrix24 URL must be http(s)://host/..., got " + self._masked)
         self.domain = parts.hostname or ""
         self.policy = retry_policy or RetryPolicy(max_retries=max_retries)
-        self.pacer = LeakyBucket(rate, burst)
+        # The portal counts every client of it from this machine in one bucket: pass one pacer to all of them.
+        self.pacer = pacer or LeakyBucket(rate, burst)
         self._rng = random.Random()
         self._mask_filter = _MaskSecrets([self._secret, self._token or ""])
         logging.getLogger("httpx").addFilter(self._mask_filter)
@@ -300,6 +306,10 @@ class Bitrix24Connector:
     def rate_limit_waits(self) -> float:
         """Seconds spent waiting for the client-side bucket."""
         return self.pacer.waited
+
+    def budget_delay(self, requests: int) -> float:
+        """Seconds until ``requests`` requests could go out back to back without pacing."""
+        return self.pacer.delay_for(requests)
 
     def stats(self) -> dict[str, float | int]:
         return {

@@ -283,6 +283,13 @@ class JiraConnector:
             self._myself = dict(self._call("GET", "myself", lambda j: j.myself()))
         return self._myself
 
+    def forget_metadata(self) -> None:
+        """Read fields, screens and workflows again on next use (an admin may have changed them)."""
+        with self._lock:
+            self._all_fields = None
+            self._metas.clear()
+            self._transitions.clear()
+
     def _fields_sync(self) -> list[dict[str, Any]]:
         """``GET /field`` once per connector; also primes the library's clause-name cache, which its
         search methods would otherwise fetch with another call."""

@@ -53,8 +53,8 @@ class LeakyBucket:
         self._sleep = sleep
         self._level = 0.0
         self._stamp = clock()
-        self._lock = asyncio.Lock()
         self.waited = 0.0
+        self._waiting_until = 0.0
 
     @property
     def capacity(self) -> float:
@@ -74,15 +74,27 @@ class LeakyBucket:
         self._level = self.level(now) + 1.0
         self._stamp = now
 
+    def delay_for(self, requests: int, now: float | None = None) -> float:
+        """Seconds until ``requests`` more fit under the capacity at once (0 when they fit now)."""
+        overflow = self.level(now) + requests - self.capacity
+        return max(0.0, overflow / self.rate)
+
     async def acquire(self) -> float:
-        """Wait until one request fits, take its unit and return the seconds waited."""
-        async with self._lock:
-            wait = self.delay()
-            if wait > 0:
-                await self._sleep(wait)
-            self._add(self._clock())
-            self.waited += wait
-            return wait
+        """Wait until one request fits, take its unit and return the seconds waited.
+
+        The unit is reserved before the wait, so a caller arriving meanwhile queues behind it without a
+        lock (nothing here binds to an event loop: one bucket may pace every connector of a portal).
+        """
+        now = self._clock()
+        wait = self.delay(now)
+        self._add(now)
+        if wait > 0:
+            # ``waited`` is wall time during which some caller waited: queued callers' waits overlap.
+            until = now + wait
+            self.waited += max(0.0, until - max(now, self._waiting_until))
+            self._waiting_until = max(until, self._waiting_until)
+            await self._sleep(wait)
+        return wait
 
     def saturate(self) -> None:
         """The server said we are over its limit: assume its bucket is full from now on."""

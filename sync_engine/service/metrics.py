@@ -19,6 +19,7 @@ HELP: Mapping[str, tuple[str, str]] = {
     "b24s_items_synced_total": ("counter", "Items written or examined by runs, by outcome"),
     "b24s_runs_total": ("counter", "Runs finished, by trigger kind and status"),
     "b24s_conflicts_total": ("counter", "Conflicts found by runs"),
+    "b24s_events_skipped_total": ("counter", "Events whose re-read record fired no trigger (no run needed)"),
     "b24s_echoes_suppressed_total": ("counter", "Events that led to no write (our own changes coming back)"),
     "b24s_rate_limit_wait_seconds_total": ("counter", "Seconds spent waiting for the remote rate limit"),
     "b24s_api_calls_total": ("counter", "Remote API calls made by runs, by system"),

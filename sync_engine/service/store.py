@@ -191,18 +191,31 @@ class ServiceStore:
                     status="failed", finished_at=now,
                     error=f"interrupted: service instance {row.owner} stopped before finishing this run"))
             conn.execute(update(LEASES).where(LEASES.c.profile == profile).values(owner=owner, lease_until=until))
-            rows = conn.execute(
-                select(JOBS).where(JOBS.c.profile == profile, self._claimable(now)).order_by(JOBS.c.id)
-                .limit(limit).with_for_update(skip_locked=True)
-            ).all()
-            ids = [r.id for r in rows]
-            if ids:
-                conn.execute(update(JOBS).where(JOBS.c.id.in_(ids)).values(
-                    status="running", owner=owner, lease_until=until, attempts=JOBS.c.attempts + 1,
-                    updated_at=now))
-            jobs = [JobRow(r.id, r.profile, r.kind, r.attempts + 1, r.max_attempts, r.payload or {}, r.received_at)
-                    for r in rows]
-            return profile, jobs
+            return profile, self._take_jobs(conn, profile, owner, now, until, limit)
+
+    def claim_more(self, owner: str, profile: str, lease: timedelta, limit: int = 1000) -> list[JobRow]:
+        """Jobs of a profile whose lease ``owner`` holds that fell due since it was claimed (they join the
+        batch about to run); none when the lease is no longer ours."""
+        now = utcnow()
+        with self.write_tx() as conn:
+            held = conn.execute(select(LEASES.c.profile).where(
+                LEASES.c.profile == profile, LEASES.c.owner == owner, LEASES.c.lease_until >= now)).first()
+            if held is None:
+                return []
+            return self._take_jobs(conn, profile, owner, now, now + lease, limit)
+
+    def _take_jobs(self, conn: Connection, profile: str, owner: str, now: datetime, until: datetime,
+                   limit: int) -> list[JobRow]:
+        rows = conn.execute(
+            select(JOBS).where(JOBS.c.profile == profile, self._claimable(now)).order_by(JOBS.c.id)
+            .limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        ids = [r.id for r in rows]
+        if ids:
+            conn.execute(update(JOBS).where(JOBS.c.id.in_(ids)).values(
+                status="running", owner=owner, lease_until=until, attempts=JOBS.c.attempts + 1, updated_at=now))
+        return [JobRow(r.id, r.profile, r.kind, r.attempts + 1, r.max_attempts, r.payload or {}, r.received_at)
+                for r in rows]
 
     def renew(self, owner: str, profile: str, job_ids: Sequence[int], lease: timedelta) -> bool:
         """Extend a held lease; False when it was lost (expired and taken over): stop and let go."""

@@ -33,6 +33,7 @@ from sync_engine.workspace import ProfileSession, Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
 RETRYABLE = (ConnectorError, SecretError, WorkspaceError, OSError)
+RUN_REQUESTS = 2  # Bitrix24 requests of a typical event run: one read (records and partners), one write batch
 
 
 def schedule_timers(routes: Sequence[RoutedProfile], now: datetime) -> dict[str, tuple[str, dict[str, Any], datetime]]:
@@ -170,6 +171,7 @@ class Worker:
                 await self._nap(self.wake_slots, self.config.poll_seconds)
                 continue
             profile, jobs = claimed
+            jobs += await self._when_budget_allows(profile)
             self._in_flight[profile] = [j.id for j in jobs]
             try:
                 await self._execute(profile, jobs)
@@ -178,6 +180,25 @@ class Worker:
                 raise
             finally:
                 self._in_flight.pop(profile, None)
+
+    async def _when_budget_allows(self, profile: str) -> list[JobRow]:
+        """Wait before the run, not inside it, when the portal's bucket cannot carry a run now.
+
+        A run paced mid-way holds its events through the wait and those arriving meanwhile wait for the
+        run after; waiting first and then taking the jobs that fell due lets them all go in this run.
+        Returns those extra jobs (the lease is held throughout: no other instance takes the profile).
+        """
+        session = self._sessions.get(profile)
+        wait = session.bitrix24.budget_delay(RUN_REQUESTS) if session is not None else 0.0
+        if wait <= 0:
+            return []
+        started = asyncio.get_running_loop().time()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), min(wait, self.config.lease_seconds / 3))
+        self.metrics.inc("b24s_rate_limit_wait_seconds_total", asyncio.get_running_loop().time() - started)
+        if self._stopping.is_set():
+            return []
+        return await asyncio.to_thread(self.store.claim_more, self.owner, profile, self.lease)
 
     async def _session(self, profile: str) -> ProfileSession:
         session = self._sessions.get(profile)
@@ -232,6 +253,7 @@ class Worker:
         started = utcnow()
         try:
             session = await self._session(profile)
+            calls_before = self._calls(session)
             hints: Hints | None = None
             events: list[dict[str, Any]] = []
             if not full:
@@ -241,6 +263,7 @@ class Worker:
                     await asyncio.to_thread(self.store.finish, self.owner, profile, ids, run_id=None,
                                             result={"skipped": "no trigger fired for these events"})
                     self.metrics.inc("b24s_events_skipped_total", len(events))
+                    self._count_calls(session, calls_before)
                     return
             kinds = sorted({j.kind for j in jobs})
             trigger = str(jobs[0].payload.get("trigger") or kinds[0])
@@ -273,12 +296,22 @@ class Worker:
         bind(run_id=summary.run_id)
         await asyncio.to_thread(self.store.finish, self.owner, profile, ids, run_id=summary.run_id, result=result,
                                 error=summary.error, retry=bool(summary.error))
+        self._count_calls(session, calls_before)
         self._record(summary, jobs, events, started)
         if summary.errors and summary.run_id is not None:
             await asyncio.to_thread(self._log_failed_items, summary.run_id)
         log.info("run %s of %s finished: %s", summary.run_id, profile,
                  json.dumps({k: result[k] for k in ("created", "updated", "conflicts", "errors", "seconds")}),
                  extra={"fields": {"run_id": summary.run_id}})
+
+    @staticmethod
+    def _calls(session: ProfileSession) -> dict[str, int]:
+        return {"jira": session.jira.api_calls, "bitrix24": session.bitrix24.api_calls}
+
+    def _count_calls(self, session: ProfileSession, before: Mapping[str, int]) -> None:
+        """Requests of the whole job batch: the run's and those that decided whether triggers fire."""
+        for side, now in self._calls(session).items():
+            self.metrics.inc("b24s_api_calls_total", now - before[side], system=side)
 
     def _log_failed_items(self, run_id: int, limit: int = 50) -> None:
         """One log line per failed item, with its ids, so a log search finds the record behind an error."""
@@ -306,19 +339,28 @@ class Worker:
             if isinstance(h, dict):
                 hints.jira |= {str(i) for i in h.get("jira", [])}
                 hints.bitrix24 |= {str(i) for i in h.get("bitrix24", [])}
-        records: dict[tuple[str, str], Record] = {}
-        for system in ("jira", "bitrix24"):
-            wanted = [str(e["id"]) for e in events if e.get("system") == system and e.get("kind") != "deleted"
-                      and needs_record(r, system, str(e.get("kind")))]
-            if wanted:
-                conn = session.jira if system == "jira" else session.bitrix24
-                scope = session.jira_scope if system == "jira" else session.b24_scope
-                for rec in await conn.get_many(scope, wanted):
-                    records[(system, rec.id)] = rec
         j_ids = [str(e["id"]) for e in events if e.get("system") == "jira"]
         b_ids = [str(e["id"]) for e in events if e.get("system") == "bitrix24"]
         links = await asyncio.to_thread(self.ws.store.links_for, r.profile.name, j_ids, b_ids)
         by_side = {("jira", lk.jira_id): lk for lk in links} | {("bitrix24", lk.bitrix24_id): lk for lk in links}
+        records: dict[tuple[str, str], Record] = {}
+        for system in ("jira", "bitrix24"):
+            wanted = [str(e["id"]) for e in events if e.get("system") == system and e.get("kind") != "deleted"
+                      and needs_record(r, system, str(e.get("kind")))]
+            if not wanted:
+                continue
+            # The read happens anyway, so it also takes the records the run will need on this side: the
+            # other events' records and their partners. The run then reads nothing here again.
+            other = "bitrix24" if system == "jira" else "jira"
+            wanted += [str(e["id"]) for e in events if e.get("system") == system and e.get("kind") != "deleted"]
+            wanted += [lk.jira_id if system == "jira" else lk.bitrix24_id
+                       for e in events if e.get("system") == other
+                       and (lk := by_side.get((other, str(e.get("id"))))) is not None]
+            conn = session.jira if system == "jira" else session.bitrix24
+            scope = session.jira_scope if system == "jira" else session.b24_scope
+            for rec in await conn.get_many(scope, list(dict.fromkeys(wanted))):
+                records[(system, rec.id)] = rec
+                hints.read.setdefault(system, {})[rec.id] = rec
         for e in events:
             system, rid, kind = str(e.get("system")), str(e.get("id")), str(e.get("kind"))
             found = records.get((system, rid))
@@ -341,7 +383,6 @@ class Worker:
             m.inc("b24s_items_synced_total", summary.created.get(side, 0), outcome="created", side=side)
             m.inc("b24s_items_synced_total", summary.updated.get(side, 0), outcome="updated", side=side)
             m.inc("b24s_items_synced_total", summary.deleted.get(side, 0), outcome="deleted", side=side)
-            m.inc("b24s_api_calls_total", summary.api_calls.get(side, 0), system=side)
         m.inc("b24s_items_synced_total", summary.unchanged, outcome="unchanged", side="both")
         m.inc("b24s_items_synced_total", summary.errors, outcome="error", side="both")
         m.inc("b24s_items_synced_total", summary.conflicts, outcome="conflict", side="both")
