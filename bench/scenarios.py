@@ -157,8 +157,7 @@ class Pairs:
                         "project": {"key": "PROC"}, "issuetype": {"name": "Purchase request"},
                         "summary": f["TITLE"], "customfield_10101": f["OPPORTUNITY"],
                         "customfield_10104": {"value": f["CURRENCY_ID"]}, "customfield_10103": did}})
-                r = jira.http.post(f"{jira.base}/issue/bulk", json={"issueUpdates": issues})
-                got = jira._ok(r, "bulk create")
+                got = jira.send("POST", f"{jira.base}/issue/bulk", "bulk create", json={"issueUpdates": issues})
                 if got.get("errors"):
                     raise BenchError(f"JIRA bulk create refused items: {str(got['errors'])[:300]}")
                 for did, issue in zip(chunk, got["issues"], strict=True):

@@ -212,6 +212,15 @@ class JiraClient:
             raise BenchError(f"JIRA {what} answered {r.status_code}: {r.text[:300]}")
         return r.json() if r.content else None
 
+    def send(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
+        """One request, waiting out 429s as JIRA's Retry-After says (the twin may run with its limiter)."""
+        for _ in range(600):
+            r = self.http.request(method, url, **kwargs)
+            if r.status_code != 429:
+                return self._ok(r, what)
+            time.sleep(float(r.headers.get("Retry-After", "1")))
+        raise BenchError(f"JIRA {what}: still rate-limited after many retries")
+
     def keys(self, limit: int) -> list[str]:
         r = self.http.get(f"{self.base}/search", params={"jql": "project = PROC ORDER BY key ASC",
                                                          "maxResults": limit, "fields": "summary"})
