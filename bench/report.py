@@ -234,3 +234,26 @@ def write_results(path: Path, text: str) -> None:
     if kept:
         body += "\n".join(kept).rstrip("\n") + "\n"
     path.write_text(body, encoding="utf-8")
+
+
+def put_section(path: Path, text: str) -> None:
+    """Put a ``## Heading`` section into the results file: in place of an older one with that heading, or at
+    the end. Benchmarks that run after ``python -m bench`` (studio, service) add their part this way, so
+    running them again replaces their figures instead of piling up copies."""
+    heading = text.strip().splitlines()[0]
+    if not heading.startswith("## "):
+        raise ValueError(f"a section starts with '## ', not {heading[:40]!r}")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    out: list[str] = []
+    skipping = placed = False
+    for line in lines:
+        if line.startswith("## "):
+            skipping = line.strip() == heading.strip()
+            if skipping and not placed:
+                out += [*text.strip("\n").splitlines(), ""]
+                placed = True
+        if not skipping:
+            out.append(line)
+    if not placed:
+        out += ["", *text.strip("\n").splitlines()]
+    path.write_text("\n".join(out).rstrip("\n") + "\n", encoding="utf-8")

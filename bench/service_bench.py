@@ -33,6 +33,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ import httpx
 
 from bench.engine import PROFILE_FILE, EngineHome
 from bench.engine_run import open_workspace
-from bench.report import machine
+from bench.report import machine, put_section
 from bench.scenarios import Pairs
 from bench.twins import Admin, BenchError, SandboxInfo, SandboxProcess, php_query
 from sync_engine.profiles.schema import EventTrigger, Profile, ScheduleTrigger
@@ -145,6 +146,31 @@ def scrape(url: str) -> dict[str, float]:
             key, _, value = line.rpartition(" ")
             out[key] = float(value)
     return out
+
+
+def scheduled_runs(url: str, token: str, profile: str, since: float) -> list[tuple[float, float]]:
+    """(start, end) wall times of the profile's scheduled runs that started after ``since``, from the control
+    API: the safety-net run reads both sides since its cursor, and changes arriving meanwhile wait for it."""
+    out: list[tuple[float, float]] = []
+    before: int | None = None
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+        while True:
+            params: dict[str, Any] = {"profile": profile, "limit": 200}
+            if before is not None:
+                params["before_id"] = before
+            page = c.get("/api/v1/runs", params=params).raise_for_status().json()
+            for r in page["items"]:
+                start = _epoch(r["started_at"])
+                if start >= since and str(r["trigger"]).startswith("schedule") and r.get("finished_at"):
+                    out.append((start, _epoch(r["finished_at"])))
+            before = page.get("next_before_id")
+            if not page["items"] or before is None or _epoch(page["items"][-1]["started_at"]) < since:
+                return sorted(out)
+
+
+def _epoch(stamp: str) -> float:
+    moment = datetime.fromisoformat(stamp)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def metric_sum(metrics: Mapping[str, float], name: str, **labels: str) -> float:
@@ -360,7 +386,7 @@ class Outcome:
     send_lag_p95: float
     drain_seconds: float
     journal_lost: bool
-    notes: list[str] = field(default_factory=list)
+    scheduled: list[tuple[float, float]] = field(default_factory=list)
 
     def latencies(self, origin: str | None = None) -> list[float]:
         return sorted(ev.latency for ev in self.events
@@ -382,7 +408,7 @@ class Outcome:
                 "send_lag_p95": self.send_lag_p95, "drain_seconds": self.drain_seconds,
                 "journal_lost": self.journal_lost,
                 "latency": {o or "all": summary(self.latencies(o)) for o in (None, "jira", "bitrix24")},
-                "rss_samples": self.rss_samples, "notes": self.notes}
+                "rss_samples": self.rss_samples, "scheduled_runs": self.scheduled}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -430,6 +456,7 @@ def run(args: argparse.Namespace, workdir: Path) -> Outcome:
         before = scrape(svc.url)
         rss: list[float] = []
         say(f"{count:,} changes at {args.rate:g}/s for {args.seconds:g} s")
+        window_start = time.time()
         lags: list[float] = []
         with ThreadPoolExecutor(max_workers=32) as pool:
             start = time.monotonic() + 0.5
@@ -461,11 +488,12 @@ def run(args: argparse.Namespace, workdir: Path) -> Outcome:
         end_state["pairs"] = count
         metrics = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after
                    if "_total" in k or k.endswith("_sum") or k.endswith("_count")}
+        scheduled = scheduled_runs(svc.url, token, home.profile, window_start)
         return Outcome(args.rate, args.seconds, watch.events, peak, rss, end_state, count,
                        {t: int(c["total"]) for t, c in counters.items()}, dict(people.calls),
                        {t: {**c["by_method"], **{f"  in batches: {k}": v for k, v in c["subcalls"].items()}}
                         for t, c in counters.items()},
-                       metrics, percentile(lags, 0.95), drain, watch.lost_entries)
+                       metrics, percentile(lags, 0.95), drain, watch.lost_entries, scheduled)
     finally:
         if people is not None:
             people.close()
@@ -543,6 +571,13 @@ def section(o: Outcome, mach: Mapping[str, Any]) -> str:
         f"- Service RSS: {min(o.rss_samples):.0f}–{max(o.rss_samples):.0f} MB sampled each second, peak "
         f"{o.peak_rss_mb:.0f} MB. The bench kept to its schedule: p95 send lag {o.send_lag_p95 * 1000:.0f} ms.",
     ]
+    slow = [ev for ev in o.events if (ev.latency or 0) > P95_TARGET_S]
+    for start, end in o.scheduled:
+        behind = sum(1 for ev in slow if start - P95_TARGET_S <= ev.sent <= end)
+        lines.append(f"- The profile's {SCHEDULE_S // 60}-minute scheduled run (a changed-since read of both sides, "
+                     f"the safety net for lost events) ran {start - o.events[0].sent:.0f} s into the window for "
+                     f"{end - start:.1f} s; {behind} of the {len(slow)} changes slower than {P95_TARGET_S:g} s "
+                     "arrived just before or during it and waited for it (a profile never runs twice at once).")
     if o.journal_lost:
         lines.append("- **The twins' journal dropped entries before the bench read them; latencies are incomplete.**")
     by = "; ".join(f"{t}: " + ", ".join(f"`{k}` {v:,}" for k, v in sorted(o.by_method[t].items()))
@@ -562,7 +597,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=20.0, help="changes per second (default 20)")
     p.add_argument("--seconds", type=float, default=300.0, help="how long changes are made (default 300)")
     p.add_argument("--drain", type=float, default=120.0, help="how long to wait for the last mirrors (default 120)")
-    p.add_argument("--append", type=Path, help="append the section to this results file")
+    p.add_argument("--append", type=Path, help="put the section into this results file (replacing an older one)")
     p.add_argument("--json", type=Path, help="also write the raw measurements here")
     p.add_argument("--workdir", type=Path, help="databases and logs (default: a temp dir)")
     args = p.parse_args(argv)
@@ -584,8 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(outcome, mach)
     print(text)
     if args.append:
-        with args.append.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        put_section(args.append, text)
     if args.json:
         args.json.write_text(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if all(t[3] for t in targets(outcome)) else 1

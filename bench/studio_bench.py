@@ -19,6 +19,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.report import put_section
+
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCH_TARGET_S = 2.0
 MEMORY_TARGET_MB = 400.0
@@ -163,15 +165,14 @@ def section(launch: dict[str, float], scroll: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.studio_bench", description=__doc__)
     p.add_argument("--rows", type=int, default=1_000_000)
-    p.add_argument("--append", type=Path, help="append the Studio section to this results file")
+    p.add_argument("--append", type=Path, help="put the Studio section into this results file (replacing an older one)")
     args = p.parse_args(argv)
     launch = measure_launch()
     scroll = measure_scroll(args.rows)
     text = section(launch, scroll)
     print(text)
     if args.append:
-        with args.append.open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        put_section(args.append, text)
     met = launch["interactive_s"] <= LAUNCH_TARGET_S and scroll["peak_rss_mb"] <= MEMORY_TARGET_MB
     return 0 if met and scroll["last_row_loaded"] else 1
 

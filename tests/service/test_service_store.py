@@ -50,6 +50,22 @@ def test_one_profile_is_claimed_by_one_owner_with_all_its_due_jobs(engine: Engin
     assert [r["status"] for r in store.jobs(profile="p")] == ["pending", "done", "done"]
 
 
+def test_jobs_falling_due_during_a_held_lease_join_the_batch(engine: Engine) -> None:
+    store = ServiceStore(engine)
+    store.add_jobs([job("p")])
+    claimed = store.claim("A", timedelta(seconds=30))
+    assert claimed is not None and len(claimed[1]) == 1
+    store.add_jobs([job("p"), job("p"), job("q"), job("p", due=utcnow() + timedelta(hours=1))])
+    more = store.claim_more("A", "p", timedelta(seconds=30))
+    assert len(more) == 2 and all(j.profile == "p" and j.attempts == 1 for j in more)
+    assert store.claim_more("A", "p", timedelta(seconds=30)) == []  # taken already
+    assert store.claim_more("B", "p", timedelta(seconds=30)) == []  # not B's lease
+    store.finish("A", "p", [j.id for j in claimed[1] + more], run_id=1, result={})
+    store.add_jobs([job("p")])
+    assert store.claim_more("A", "p", timedelta(seconds=30)) == []  # the lease was let go with the batch
+    assert [r["status"] for r in store.jobs(profile="p")].count("done") == 3
+
+
 def test_an_expired_lease_and_its_jobs_are_taken_over(engine: Engine) -> None:
     store = ServiceStore(engine)
     store.add_jobs([job("p"), job("p")])

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
+from sync_engine.connectors.bitrix24 import Bitrix24Connector
 from sync_engine.connectors.ratelimit import LeakyBucket
+from sync_engine.secrets import SecretStore, choose_backend
+from sync_engine.workspace import Workspace
 
 
 class FakeTime:
@@ -76,3 +82,54 @@ def test_default_margin_grows_with_rate_but_leaves_most_of_the_burst() -> None:
     assert LeakyBucket(2.0, 50).capacity == pytest.approx(48.5)
     assert LeakyBucket(20.0, 50).capacity == pytest.approx(44)
     assert LeakyBucket(1000.0, 10).capacity == pytest.approx(5)
+
+
+async def test_callers_arriving_together_queue_behind_each_other_without_a_lock() -> None:
+    """Each caller reserves its unit before it sleeps, so those arriving at one instant leave one by one."""
+    t = FakeTime()
+    departures: list[float] = []
+
+    async def sleep_in_virtual_time(seconds: float) -> None:
+        t.slept.append(seconds)
+        await asyncio.sleep(0)
+
+    bucket = LeakyBucket(2.0, 10, margin=0, clock=t.clock, sleep=sleep_in_virtual_time)
+
+    async def call() -> None:
+        departures.append(t.now + await bucket.acquire())
+
+    await asyncio.gather(*(call() for _ in range(16)))
+    departures.sort()
+    assert departures[:10] == [t.now] * 10
+    assert departures[10:] == pytest.approx([t.now + 0.5 * n for n in range(1, 7)])
+    server = ServerBucket(2.0, 10)
+    assert all(server.arrive(at) for at in departures)
+    # Wall time some caller waited, not the sum of overlapping waits.
+    assert bucket.waited == pytest.approx(3.0)
+
+
+def test_delay_for_a_run_of_requests() -> None:
+    t = FakeTime()
+    bucket = LeakyBucket(2.0, 10, margin=0, clock=t.clock, sleep=t.sleep)
+    assert bucket.delay_for(2) == 0
+    bucket._level, bucket._stamp = 9.0, t.now
+    assert bucket.delay_for(1) == 0 and bucket.delay_for(2) == pytest.approx(0.5)
+    t.now += 0.5
+    assert bucket.delay_for(2) == 0
+
+
+def test_a_workspace_paces_every_connector_of_one_portal_with_one_bucket(tmp_path: Path) -> None:
+    ws = Workspace.open(f"sqlite:///{tmp_path / 'ws.sqlite'}", SecretStore(choose_backend("file", tmp_path)))
+    try:
+        ws.add_connection("b24", "bitrix24", url="https://portal.example/rest/1/abc/")
+        ws.add_connection("b24-again", "bitrix24", url="https://portal.example/rest/7/def/")
+        ws.add_connection("other", "bitrix24", url="https://other.example/rest/1/abc/")
+        first, second = ws.connector(ws.connection("b24")), ws.connector(ws.connection("b24"))
+        same_portal = ws.connector(ws.connection("b24-again"))
+        other = ws.connector(ws.connection("other"))
+        assert isinstance(first, Bitrix24Connector) and isinstance(second, Bitrix24Connector)
+        assert isinstance(same_portal, Bitrix24Connector) and isinstance(other, Bitrix24Connector)
+        assert first.pacer is second.pacer is same_portal.pacer
+        assert other.pacer is not first.pacer
+    finally:
+        ws.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 from b24sandbox_helpers import ADMIN, Portal, serve
 
 from sync_engine.sandbox.common.twin import TwinSettings
@@ -62,3 +63,26 @@ def test_injected_faults_speak_the_portal_vocabulary(fresh_portal: Portal) -> No
     fresh_portal.admin("POST", "reset", {})
     assert fresh_portal.call("crm.deal.list").status_code == 200
     assert fresh_portal.admin("GET", "counters").json()["by_method"] == {"crm.deal.list": 1}
+
+
+def test_the_bucket_is_per_source_address(fresh_portal: Portal) -> None:
+    """Apps on one server share the portal's bucket; a client on another address has its own."""
+    statuses = [fresh_portal.http.get(fresh_portal.hook + "user.current").status_code for _ in range(60)]
+    assert 503 in statuses
+    elsewhere = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(transport=elsewhere, timeout=30) as other:
+        answers = [other.get(fresh_portal.hook + "user.current").status_code for _ in range(45)]
+    assert answers == [200] * 45
+    assert fresh_portal.http.get(fresh_portal.hook + "user.current").status_code == 503
+
+
+def test_journal_records_changes_not_reads(fresh_portal: Portal) -> None:
+    start = fresh_portal.admin("GET", "journal").json()["last"]
+    deal = fresh_portal.result("crm.deal.add", {"fields": {"TITLE": "Журнал"}})
+    fresh_portal.result("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "PREPARATION"}})
+    fresh_portal.result("crm.deal.get", {"id": deal})
+    fresh_portal.result("batch", {"cmd": {"u": f"crm.deal.update?id={deal}&fields[TITLE]=Снова"}})
+    got = fresh_portal.admin("GET", f"journal?after={start}").json()
+    assert [(e["event"], e["id"]) for e in got["entries"]] == [
+        ("ONCRMDEALADD", str(deal)), ("ONCRMDEALUPDATE", str(deal)), ("ONCRMDEALUPDATE", str(deal))]
+    assert all(isinstance(e["at"], float) for e in got["entries"]) and got["lost"] is False

@@ -104,3 +104,46 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         nxt = httpx.post(f"{url}/rest/api/2/issue", auth=("robot", "fixed-token"), json={"fields": {
             "project": {"key": "SALES"}, "issuetype": {"name": "Task"}, "summary": "Следующая"}})
         assert nxt.json()["key"] == "SALES-2"
+
+
+def test_a_person_token_authenticates_that_person_with_their_own_bucket(serve: ServeFactory) -> None:
+    s = serve("server", limits=True)
+    made = s.admin("POST", "api-tokens", {"user": "d.volkov"})
+    assert made.status_code == 200 and made.json()["user"] == "d.volkov"
+    token = made.json()["token"]
+    assert s.admin("POST", "api-tokens", {"user": "nobody"}).status_code == 404
+    assert httpx.post(f"{s.url}/_sandbox/api-tokens", json={"user": "d.volkov"}).status_code == 401
+    with httpx.Client(base_url=s.url, auth=("d.volkov", token), timeout=30) as person, s.http() as integration:
+        assert person.get("/rest/api/2/myself").json()["name"] == "d.volkov"
+        by_mail = httpx.get(f"{s.url}/rest/api/2/myself", auth=(made.json()["email"], token), timeout=30)
+        assert by_mail.json()["name"] == "d.volkov"
+        bearer = httpx.get(f"{s.url}/rest/api/2/myself", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert bearer.json()["name"] == "d.volkov"
+        # Another user's name with this token, or this token for the integration user, is refused.
+        assert httpx.get(f"{s.url}/rest/api/2/myself", auth=("s.kozlov", token), timeout=30).status_code == 401
+        assert httpx.get(f"{s.url}/rest/api/2/myself", auth=(s.twin.user, token), timeout=30).status_code == 401
+        # The person spends their own burst; the integration user still has all of its own.
+        answers = [person.get("/rest/api/2/serverInfo").status_code for _ in range(110)]
+        assert 429 in answers
+        assert integration.get("/rest/api/2/serverInfo").status_code == 200
+        remaining = integration.get("/rest/api/2/serverInfo").headers["X-RateLimit-Remaining"]
+        assert int(remaining) >= 90
+
+
+def test_journal_records_each_committed_change_with_its_author(serve: ServeFactory) -> None:
+    s = serve("server")
+    start = s.admin("GET", "journal").json()["last"]
+    token = s.admin("POST", "api-tokens", {"user": "d.volkov"}).json()["token"]
+    with httpx.Client(base_url=s.url, auth=("d.volkov", token), timeout=30) as person:
+        assert person.put("/rest/api/2/issue/PROC-1", json={"fields": {"summary": "Журнал"}}).status_code == 204
+    with s.http() as integration:
+        assert integration.put("/rest/api/2/issue/PROC-2", json={"fields": {"summary": "Второй"}}).status_code == 204
+        integration.get("/rest/api/2/issue/PROC-2")  # reads are not changes
+    got = s.admin("GET", f"journal?after={start}").json()
+    entries = got["entries"]
+    assert [(e["key"], e["actor"], e["changes"]) for e in entries] == [
+        ("PROC-1", "d.volkov", {"summary": "Журнал"}), ("PROC-2", s.twin.login, {"summary": "Второй"})]
+    assert entries[0]["event"] == "jira:issue_updated" and entries[0]["at"] <= entries[1]["at"]
+    assert got["last"] == entries[-1]["seq"] and got["lost"] is False
+    assert s.admin("GET", f"journal?after={got['last']}").json()["entries"] == []
+    assert s.admin("GET", "journal?after=-1").status_code == 400
