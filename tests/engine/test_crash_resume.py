@@ -82,14 +82,15 @@ def test_killed_initial_sync_resumes_without_duplicates(twins: Twins, tmp_path: 
     kills = 0
     for _ in range(5):
         child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # Start-up (imports, field metadata) takes a while; count the random delay from the child's first
-        # write so the kill lands among remote creates, stamps and local commits, not before them.
+        # Kill once the twins have received a random share of the run's writes (JIRA bulk creates, the
+        # deals' back-stamps: about DEALS of them), so the kill lands among remote creates, stamps and local
+        # commits however fast this machine is, not before them or after the run.
         writes_before = sum(twins.writes().values())
+        target = writes_before + rng.randint(1, DEALS * 9 // 10)
         deadline = time.monotonic() + 60
-        while child.poll() is None and sum(twins.writes().values()) == writes_before:
-            assert time.monotonic() < deadline, "the sync never started writing"
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.5))
+        while child.poll() is None and sum(twins.writes().values()) < target:
+            assert time.monotonic() < deadline, "the sync never got that far"
+            time.sleep(0.01)
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
