@@ -1805,4 +1805,83 @@ Bitrix24: {}</translation>
             <translation>Ошибка</translation>
         </message>
     </context>
+    <context>
+        <name>MonitorWords</name>
+        <message>
+            <source>create</source>
+            <translation>создание</translation>
+        </message>
+        <message>
+            <source>update</source>
+            <translation>изменение</translation>
+        </message>
+        <message>
+            <source>match</source>
+            <translation>сопоставление</translation>
+        </message>
+        <message>
+            <source>conflict</source>
+            <translation>конфликт</translation>
+        </message>
+        <message>
+            <source>error</source>
+            <translation>ошибка</translation>
+        </message>
+        <message>
+            <source>delete</source>
+            <translation>удаление</translation>
+        </message>
+        <message>
+            <source>mark</source>
+            <translation>отметка</translation>
+        </message>
+        <message>
+            <source>deferred</source>
+            <translation>отложено</translation>
+        </message>
+        <message>
+            <source>skip</source>
+            <translation>пропуск</translation>
+        </message>
+        <message>
+            <source>ok</source>
+            <translation>успешно</translation>
+        </message>
+        <message>
+            <source>failed</source>
+            <translation>сбой</translation>
+        </message>
+        <message>
+            <source>running</source>
+            <translation>выполняется</translation>
+        </message>
+        <message>
+            <source>manual</source>
+            <translation>вручную</translation>
+        </message>
+        <message>
+            <source>studio</source>
+            <translation>из студии</translation>
+        </message>
+        <message>
+            <source>schedule</source>
+            <translation>по расписанию</translation>
+        </message>
+        <message>
+            <source>event</source>
+            <translation>по событию</translation>
+        </message>
+        <message>
+            <source>reconcile</source>
+            <translation>сверка</translation>
+        </message>
+        <message>
+            <source>retry</source>
+            <translation>повтор</translation>
+        </message>
+        <message>
+            <source>{trigger} (+{n} coalesced)</source>
+            <translation>{trigger} (+{n} в пакете)</translation>
+        </message>
+    </context>
 </TS>

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor
 
 Index = QModelIndex | QPersistentModelIndex
@@ -23,6 +31,39 @@ MAX_PAGES = 60
 
 ACTION_COLOURS = {"error": "#c0392b", "conflict": "#d35400", "create": "#1e8449", "update": "#1f618d",
                   "deferred": "#7d6608", "skip": "#7f8c8d", "match": "#6c3483"}
+
+# Words the engine and the service store in runs and items (actions, statuses, triggers). The tables keep
+# them as stored (colours, filters and the control API use them); only what is shown goes through the
+# "MonitorWords" context of the translations.
+WORDS = (
+    QT_TRANSLATE_NOOP("MonitorWords", "create"), QT_TRANSLATE_NOOP("MonitorWords", "update"),
+    QT_TRANSLATE_NOOP("MonitorWords", "match"), QT_TRANSLATE_NOOP("MonitorWords", "conflict"),
+    QT_TRANSLATE_NOOP("MonitorWords", "error"), QT_TRANSLATE_NOOP("MonitorWords", "delete"),
+    QT_TRANSLATE_NOOP("MonitorWords", "mark"), QT_TRANSLATE_NOOP("MonitorWords", "deferred"),
+    QT_TRANSLATE_NOOP("MonitorWords", "skip"), QT_TRANSLATE_NOOP("MonitorWords", "ok"),
+    QT_TRANSLATE_NOOP("MonitorWords", "failed"), QT_TRANSLATE_NOOP("MonitorWords", "running"),
+    QT_TRANSLATE_NOOP("MonitorWords", "manual"), QT_TRANSLATE_NOOP("MonitorWords", "studio"),
+    QT_TRANSLATE_NOOP("MonitorWords", "schedule"), QT_TRANSLATE_NOOP("MonitorWords", "event"),
+    QT_TRANSLATE_NOOP("MonitorWords", "reconcile"), QT_TRANSLATE_NOOP("MonitorWords", "retry"),
+)
+SIDES = {"jira": "JIRA", "bitrix24": "Bitrix24"}
+_COALESCED = re.compile(r"^(?P<trigger>\w+) \(\+(?P<n>\d+) coalesced\)$")
+
+
+def word(value: Any) -> str:
+    """A stored word in the interface language (unknown words as they are)."""
+    text = "" if value is None else str(value)
+    return QCoreApplication.translate("MonitorWords", text) if text in WORDS else text
+
+
+def trigger_text(value: Any) -> str:
+    """``event (+12 coalesced)`` as the interface says it."""
+    text = "" if value is None else str(value)
+    m = _COALESCED.match(text)
+    if m is None:
+        return word(text)
+    return QCoreApplication.translate("MonitorWords", "{trigger} (+{n} coalesced)").format(
+        trigger=word(m["trigger"]), n=m["n"])
 
 
 def _time(value: Any) -> str:
@@ -62,8 +103,6 @@ class RunsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            from PySide6.QtCore import QCoreApplication
-
             return QCoreApplication.translate("RunsModel", self.HEADERS[section])
         return None
 
@@ -81,7 +120,7 @@ class RunsModel(QAbstractTableModel):
         if r.get("started_at") and r.get("finished_at"):
             seconds = f"{(datetime.fromisoformat(str(r['finished_at'])) - datetime.fromisoformat(str(r['started_at']))).total_seconds():.1f}"  # noqa: E501
         return (
-            _time(r.get("started_at")), r.get("profile"), r.get("trigger"), r.get("status"),
+            _time(r.get("started_at")), r.get("profile"), trigger_text(r.get("trigger")), word(r.get("status")),
             f"{r.get('created_jira', 0)} / {r.get('created_bitrix24', 0)}",
             f"{r.get('updated_jira', 0)} / {r.get('updated_bitrix24', 0)}",
             r.get("conflicts", 0), r.get("errors", 0), seconds,
@@ -118,8 +157,6 @@ class ItemsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            from PySide6.QtCore import QCoreApplication
-
             return QCoreApplication.translate("ItemsModel", self.HEADERS[section])
         return None
 
@@ -148,6 +185,10 @@ class ItemsModel(QAbstractTableModel):
             return None
         self.pages.move_to_end(index.row() // PAGE)
         if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 1:
+                return word(row[1])
+            if index.column() == 2:
+                return SIDES.get(str(row[2]), row[2])
             return row[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() >= 5:
             return row[index.column()]
