@@ -269,14 +269,15 @@ class People:
 # ---- watching the twins' journals ------------------------------------------------------------------------
 @dataclass
 class Watch:
-    """Polls both journals; matches each event with the first write of its mirror after it was sent."""
+    """Polls both journals; matches each event with the first write after it was sent that carries the
+    mirrored value (the deal's new TITLE; the issue's new status, written by the service's user)."""
 
     admin: Admin
     service_login: str
     events: list[Event]
     after: dict[str, int] = field(default_factory=dict)
     lost_entries: bool = False
-    deal_writes: dict[str, list[float]] = field(default_factory=dict)
+    deal_titles: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
     issue_status: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
 
     def start_at_now(self) -> None:
@@ -296,8 +297,8 @@ class Watch:
                 self.lost_entries |= bool(got["lost"])
                 for e in got["entries"]:
                     self.after[twin] = int(e["seq"])
-                    if twin == "bitrix24" and e["event"] == "ONCRMDEALUPDATE":
-                        self.deal_writes.setdefault(str(e["id"]), []).append(float(e["at"]))
+                    if twin == "bitrix24" and e["method"] == "crm.deal.update" and "TITLE" in e["fields"]:
+                        self.deal_titles.setdefault(str(e["id"]), []).append((float(e["at"]), e["fields"]["TITLE"]))
                     elif twin == "jira" and e.get("actor") == self.service_login and "status" in e["changes"]:
                         self.issue_status.setdefault(str(e["key"]), []).append((float(e["at"]), e["changes"]["status"]))
                 if len(got["entries"]) < 20_000:
@@ -306,7 +307,8 @@ class Watch:
             if ev.mirrored is not None or not ev.acked:
                 continue
             if ev.origin == "jira":
-                ev.mirrored = next((at for at in self.deal_writes.get(ev.deal, ()) if at >= ev.sent), None)
+                ev.mirrored = next((at for at, title in self.deal_titles.get(ev.deal, ())
+                                    if at >= ev.sent and title == ev.expected), None)
             else:
                 ev.mirrored = next((at for at, status in self.issue_status.get(ev.key, ())
                                     if at >= ev.sent and status == ev.expected), None)

@@ -67,6 +67,10 @@ class Runner:
         self._old_intents: list[int] = []
         self._resolutions: list[Resolution] = []
         self._prepare = prepare  # fills run-scoped lookups (users) from the gathered records
+        # Read ahead in this run's first read (partners of hinted records), and ids that read found absent:
+        # later look-ups take them from here instead of asking the system again.
+        self._ahead: dict[Side, dict[str, Record]] = {Side.JIRA: {}, Side.BITRIX24: {}}
+        self._absent: dict[Side, set[str]] = {Side.JIRA: set(), Side.BITRIX24: set()}
 
     async def run(
         self, *, trigger: str = "manual", dry_run: bool = False, hints: Hints | None = None,
@@ -149,6 +153,8 @@ class Runner:
     # -- gathering -------------------------------------------------------------------------------
     async def _gather(self, hints: Hints | None, reconcile: bool = False) -> tuple[PlanInput, dict[Side, Cursor]]:
         profile = self.spec.profile
+        self._ahead = {Side.JIRA: {}, Side.BITRIX24: {}}
+        self._absent = {Side.JIRA: set(), Side.BITRIX24: set()}
         records: dict[Side, dict[str, Record]] = {Side.JIRA: {}, Side.BITRIX24: {}}
         changed: dict[Side, list[str]] = {Side.JIRA: [], Side.BITRIX24: []}
         full_read: dict[Side, bool] = {}
@@ -165,12 +171,18 @@ class Runner:
             started = self.clock()
             conn, scope = self.sides.conn(side), self.sides.scope(side)
             if hints is not None:
-                have = {i: r for i, r in hints.already_read(side).items() if i in wanted[side]}
-                missing = sorted(wanted[side] - set(have))
-                pool = have | {r.id: r for r in (await conn.get_many(scope, missing) if missing else [])}
                 hinted = hints.ids(side)
-                got = [pool[i] for i in sorted(hinted) if i in pool]
-                records[side].update({i: r for i, r in pool.items() if i not in hinted})
+                pool = {i: r for i, r in hints.already_read(side).items() if i in wanted[side]}
+                missing = sorted(wanted[side] - set(pool))
+                for rec in await conn.get_many(scope, missing) if missing else []:
+                    pool[rec.id] = rec
+                keys = {h.upper() for h in hinted}  # a JIRA hint may name the issue by key
+                got = sorted((r for r in pool.values() if r.id in hinted or (r.key or "").upper() in keys),
+                             key=lambda r: r.id)
+                taken = {r.id for r in got}
+                # The partners wait here until a link of a changed record (or a retry) asks for them.
+                self._ahead[side] = {i: r for i, r in pool.items() if i not in taken}
+                self._absent[side] = {i for i in missing if i not in pool and i not in hinted}
                 full_read[side] = False
             else:
                 cursor = self.store.get_cursor(profile, side)
@@ -240,7 +252,13 @@ class Runner:
             ids = sorted(set(wanted[side]) - set(records[side]))
             if not ids:
                 continue
-            for rec in await self.sides.conn(side).get_many(self.sides.scope(side), ids):
+            ahead = self._ahead[side]
+            found = [ahead.pop(i) for i in ids if i in ahead]
+            ready = {r.id for r in found}
+            ask = [i for i in ids if i not in ready and i not in self._absent[side]]
+            if ask:
+                found += await self.sides.conn(side).get_many(self.sides.scope(side), ask)
+            for rec in found:
                 records[side][rec.id] = rec
                 if mark_changed:
                     changed[side].append(rec.id)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from engine_harness import SMALL_PROFILE, Twins, add_stamp_field, profile, run, workspace
+from sqlalchemy import text
 
 from sync_engine.engine.runner import Hints
+from sync_engine.engine.spec import Side
 
 
 @pytest.fixture(scope="module")
@@ -116,5 +119,40 @@ def test_field_metadata_is_described_again_only_when_stale(linked: Twins, tmp_pa
 
         assert asyncio.run(three_runs(300.0)) == [1, 0, 0]
         assert asyncio.run(three_runs(0.0)) == [1, 1, 1]
+    finally:
+        ws.close()
+
+
+def test_a_hint_may_name_an_issue_by_its_key(linked: Twins, tmp_path: Path) -> None:
+    """``b24sync run --jira-ids PROC-7`` and the control API pass what a person typed: keys, not ids."""
+    ws = workspace(tmp_path, linked.info, [profile(SMALL_PROFILE)])
+    try:
+        run(ws, "small")
+        lk = ws.store.all_links("small")[2]
+        linked.jira("PUT", f"/issue/{lk.jira_key}", {"fields": {"summary": "Названа ключом"}})
+        summary = run(ws, "small", hints=Hints(jira={str(lk.jira_key).lower()}))
+        assert summary.updated == {"jira": 0, "bitrix24": 1}
+        assert linked.b24("crm.deal.get", {"id": lk.bitrix24_id})["TITLE"] == "Названа ключом"
+    finally:
+        ws.close()
+
+
+def test_a_due_retry_that_is_also_a_partner_is_retried(linked: Twins, tmp_path: Path) -> None:
+    """A partner read ahead for the merge still counts as changed when a retry of it is due."""
+    ws = workspace(tmp_path, linked.info, [profile(SMALL_PROFILE)])
+    try:
+        run(ws, "small")
+        lk = ws.store.all_links("small")[1]
+        linked.jira("PUT", f"/issue/{lk.jira_key}", {"fields": {"summary": "Ждёт повтора"}})
+        ws.store.add_retries("small", [(Side.JIRA, lk.jira_id, "earlier failure")])
+        with ws.engine.begin() as conn:  # due now rather than after its backoff
+            conn.execute(text("UPDATE sync_retries SET next_attempt_at = '2000-01-01 00:00:00'"))
+        assert len(ws.store.due_retries("small", datetime.now(UTC))) == 1
+        # An event names only the deal; the issue comes along as its partner and is also due for a retry.
+        summary = run(ws, "small", hints=Hints(bitrix24={lk.bitrix24_id}))
+        assert summary.updated == {"jira": 0, "bitrix24": 1}
+        assert linked.b24("crm.deal.get", {"id": lk.bitrix24_id})["TITLE"] == "Ждёт повтора"
+        with ws.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM sync_retries")).scalar() == 0
     finally:
         ws.close()

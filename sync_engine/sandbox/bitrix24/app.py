@@ -51,7 +51,7 @@ from sync_engine.sandbox.bitrix24.events import (
     register_events,
 )
 from sync_engine.sandbox.bitrix24.limits import Limits, LimitSettings
-from sync_engine.sandbox.bitrix24.methods_crm import register_crm
+from sync_engine.sandbox.bitrix24.methods_crm import php_array, register_crm
 from sync_engine.sandbox.bitrix24.methods_deal_links import register_deal_links
 from sync_engine.sandbox.bitrix24.methods_misc import register_misc
 from sync_engine.sandbox.bitrix24.methods_people import register_people
@@ -121,6 +121,8 @@ async def read_params(request: Request) -> dict[str, Any]:
     return {**query, **body}
 
 
+WRITE_VERBS = frozenset({"add", "update", "delete", "set"})  # method name endings that change data
+
 class BitrixTwin:
     def __init__(self, settings: TwinSettings) -> None:
         self.settings = settings
@@ -138,10 +140,10 @@ class BitrixTwin:
         self.limits = Limits(LimitSettings(enabled=settings.limits))
         self.events = EventHub(self.identity)
         self.registry = Registry()
-        register_crm(self.registry, self.portal, self._emit)
+        register_crm(self.registry, self.portal, self.events.emit)
         register_people(self.registry, self.portal)
-        register_deal_links(self.registry, self.portal, self._emit)
-        register_misc(self.registry, self.portal, self._emit)
+        register_deal_links(self.registry, self.portal, self.events.emit)
+        register_misc(self.registry, self.portal, self.events.emit)
         register_events(self.registry, self.events)
         self.registry.add("batch", self._batch)
         self.registry.add("methods", self._methods)
@@ -184,10 +186,6 @@ class BitrixTwin:
 
     async def shutdown(self) -> None:
         await self.events.stop()
-
-    def _emit(self, event: str, fields: Mapping[str, Any]) -> None:
-        self.control.journal.record(event=event.upper(), id=str(fields.get("ID", "")))
-        self.events.emit(event, fields)
 
     def identity(self) -> PortalIdentity:
         domain = urllib.parse.urlparse(self.base_url).netloc or "127.0.0.1"
@@ -313,7 +311,19 @@ class BitrixTwin:
             self.events.current_connector = outer_connector
         if method != "batch":
             self.limits.record(principal, method, time.perf_counter() - began)
+        if error is None and method.rsplit(".", 1)[-1].lower() in WRITE_VERBS:
+            self._journal(method, params, parent.caller, result)
         return SubOutcome(result, error, start, time.time())
+
+    def _journal(self, method: str, params: Mapping[str, Any], caller: Caller, result: MethodResult | None) -> None:
+        """A committed write, with the fields it was given, for the admin journal."""
+        the_id = ci_get(params, "id")
+        if the_id is None and result is not None and isinstance(result.result, int | str):
+            the_id = result.result  # an add answers with the new id
+        fields = php_array(ci_get(params, "fields"))
+        shown = {str(k): v if isinstance(v, str | int | float | bool) or v is None else json.dumps(v, default=str)
+                 for k, v in fields.items()} if isinstance(fields, Mapping) else {}
+        self.control.journal.record(method=method, id=str(the_id or ""), user=caller.user_id, fields=shown)
 
     def _batch(self, call: Call) -> dict[str, Any]:
         def sub(method: str, params: dict[str, Any], parent: Call) -> SubOutcome:

@@ -82,7 +82,10 @@ def test_journal_records_changes_not_reads(fresh_portal: Portal) -> None:
     fresh_portal.result("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "PREPARATION"}})
     fresh_portal.result("crm.deal.get", {"id": deal})
     fresh_portal.result("batch", {"cmd": {"u": f"crm.deal.update?id={deal}&fields[TITLE]=Снова"}})
+    fresh_portal.call("crm.deal.update", {"id": 999999, "fields": {"TITLE": "нет такой"}})  # refused: not a change
     got = fresh_portal.admin("GET", f"journal?after={start}").json()
-    assert [(e["event"], e["id"]) for e in got["entries"]] == [
-        ("ONCRMDEALADD", str(deal)), ("ONCRMDEALUPDATE", str(deal)), ("ONCRMDEALUPDATE", str(deal))]
-    assert all(isinstance(e["at"], float) for e in got["entries"]) and got["lost"] is False
+    assert [(e["method"], e["id"], e["fields"]) for e in got["entries"]] == [
+        ("crm.deal.add", str(deal), {"TITLE": "Журнал"}),
+        ("crm.deal.update", str(deal), {"STAGE_ID": "PREPARATION"}),
+        ("crm.deal.update", str(deal), {"TITLE": "Снова"})]  # a batch's sub-call too
+    assert all(isinstance(e["at"], float) and e["user"] == 1 for e in got["entries"]) and got["lost"] is False
