@@ -247,7 +247,7 @@ def put_section(path: Path, text: str) -> None:
     out: list[str] = []
     skipping = placed = False
     for line in lines:
-        if line.startswith("## "):
+        if line.startswith(("# ", "## ")):
             skipping = line.strip() == heading.strip()
             if skipping and not placed:
                 out += [*text.strip("\n").splitlines(), ""]

@@ -316,8 +316,8 @@ class ProfileSession:
     """A profile with live connectors; keeps field metadata and user lookups between runs.
 
     Field metadata (fields, stages, currencies, statuses) is read again once it is ``metadata_max_age``
-    seconds old: a service running one small run a second would otherwise spend a third of a Bitrix24
-    portal's request budget describing fields that change a few times a year.
+    seconds old: a describe costs a Bitrix24 portal two requests, so a service running one small run a
+    second would otherwise spend its whole budget describing fields that change a few times a year.
     """
 
     def __init__(self, ws: Workspace, profile: Profile, jira: JiraConnector, bitrix24: Bitrix24Connector,

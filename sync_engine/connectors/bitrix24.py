@@ -29,6 +29,7 @@ import logging
 import random
 import re
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +64,7 @@ from sync_engine.connectors.bitrix24_fields import (
     status_options,
     status_type_for,
 )
-from sync_engine.connectors.ratelimit import LeakyBucket
+from sync_engine.connectors.ratelimit import LeakyBucket, WaitTime
 from sync_engine.connectors.retry import (
     RetryableError,
     RetryPolicy,
@@ -259,6 +260,7 @@ class Bitrix24Connector:
         self.policy = retry_policy or RetryPolicy(max_retries=max_retries)
         # The portal counts every client of it from this machine in one bucket: pass one pacer to all of them.
         self.pacer = pacer or LeakyBucket(rate, burst)
+        self._waits = WaitTime()
         self._rng = random.Random()
         self._mask_filter = _MaskSecrets([self._secret, self._token or ""])
         logging.getLogger("httpx").addFilter(self._mask_filter)
@@ -304,8 +306,9 @@ class Bitrix24Connector:
 
     @property
     def rate_limit_waits(self) -> float:
-        """Seconds spent waiting for the client-side bucket."""
-        return self.pacer.waited
+        """Seconds this connector's requests waited for the client-side bucket (the bucket may be shared
+        by every connector of the portal; other connectors' waits are theirs)."""
+        return self._waits.total
 
     def budget_delay(self, requests: int) -> float:
         """Seconds until ``requests`` requests could go out back to back without pacing."""
@@ -315,7 +318,7 @@ class Bitrix24Connector:
         return {
             "api_calls": self._api_calls,
             "retries": self.retries,
-            "rate_limit_waits": round(self.pacer.waited, 3),
+            "rate_limit_waits": round(self._waits.total, 3),
             "rate_limit_hits": self.rate_limit_hits,
             "ambiguous_writes": self.ambiguous_writes,
         }
@@ -345,7 +348,8 @@ class Bitrix24Connector:
         url = self._base + method
 
         async def attempt() -> dict[str, Any]:
-            await self.pacer.acquire()
+            started = time.monotonic()
+            self._waits.add(started, await self.pacer.acquire())
             self._api_calls += 1
             try:
                 response = await self._client.post(url, json=body)

@@ -284,11 +284,12 @@ class JiraConnector:
         return self._myself
 
     def forget_metadata(self) -> None:
-        """Read fields, screens and workflows again on next use (an admin may have changed them)."""
-        with self._lock:
-            self._all_fields = None
-            self._metas.clear()
-            self._transitions.clear()
+        """Read fields, screens and workflows again on next use (an admin may have changed them).
+
+        Call it between runs, not while a describe of this connector is in flight."""
+        self._all_fields = None
+        self._metas.clear()
+        self._transitions.clear()
 
     def _fields_sync(self) -> list[dict[str, Any]]:
         """``GET /field`` once per connector; also primes the library's clause-name cache, which its

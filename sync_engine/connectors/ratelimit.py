@@ -18,6 +18,19 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+class WaitTime:
+    """Wall time covered by waits that may overlap (queued callers wait at once): the union, not the sum."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._until = 0.0
+
+    def add(self, start: float, wait: float) -> None:
+        until = start + wait
+        self.total += max(0.0, until - max(start, self._until))
+        self._until = max(until, self._until)
+
+
 class LeakyBucket:
     """Pace callers so that at most ``burst`` requests are in the bucket, draining ``rate`` per second.
 
@@ -53,8 +66,7 @@ class LeakyBucket:
         self._sleep = sleep
         self._level = 0.0
         self._stamp = clock()
-        self.waited = 0.0
-        self._waiting_until = 0.0
+        self._waits = WaitTime()
 
     @property
     def capacity(self) -> float:
@@ -79,20 +91,23 @@ class LeakyBucket:
         overflow = self.level(now) + requests - self.capacity
         return max(0.0, overflow / self.rate)
 
+    @property
+    def waited(self) -> float:
+        """Wall time during which some caller of this bucket waited."""
+        return self._waits.total
+
     async def acquire(self) -> float:
-        """Wait until one request fits, take its unit and return the seconds waited.
+        """Wait until one request fits, take its unit and return the seconds this caller waited.
 
         The unit is reserved before the wait, so a caller arriving meanwhile queues behind it without a
-        lock (nothing here binds to an event loop: one bucket may pace every connector of a portal).
+        lock: nothing here binds to an event loop, so one bucket may pace every connector of a portal
+        that runs on one event loop (it is not thread-safe).
         """
         now = self._clock()
         wait = self.delay(now)
         self._add(now)
         if wait > 0:
-            # ``waited`` is wall time during which some caller waited: queued callers' waits overlap.
-            until = now + wait
-            self.waited += max(0.0, until - max(now, self._waiting_until))
-            self._waiting_until = max(until, self._waiting_until)
+            self._waits.add(now, wait)
             await self._sleep(wait)
         return wait
 

@@ -171,9 +171,9 @@ class Worker:
                 await self._nap(self.wake_slots, self.config.poll_seconds)
                 continue
             profile, jobs = claimed
-            jobs += await self._when_budget_allows(profile)
-            self._in_flight[profile] = [j.id for j in jobs]
             try:
+                jobs += await self._when_budget_allows(profile)
+                self._in_flight[profile] = [j.id for j in jobs]
                 await self._execute(profile, jobs)
             except asyncio.CancelledError:
                 await asyncio.to_thread(self.store.release, self.owner, profile, [j.id for j in jobs])
@@ -198,7 +198,11 @@ class Worker:
         self.metrics.inc("b24s_rate_limit_wait_seconds_total", asyncio.get_running_loop().time() - started)
         if self._stopping.is_set():
             return []
-        return await asyncio.to_thread(self.store.claim_more, self.owner, profile, self.lease)
+        try:
+            return await asyncio.to_thread(self.store.claim_more, self.owner, profile, self.lease)
+        except Exception:  # the batch in hand still runs; the others wait for the next claim
+            log.exception("taking more jobs of %s failed", profile)
+            return []
 
     async def _session(self, profile: str) -> ProfileSession:
         session = self._sessions.get(profile)
@@ -266,7 +270,10 @@ class Worker:
                     self._count_calls(session, calls_before)
                     return
             kinds = sorted({j.kind for j in jobs})
-            trigger = str(jobs[0].payload.get("trigger") or kinds[0])
+            # Name the run after what it did: a scheduled (full) read with events coalesced into it is a
+            # scheduled run, whichever job came first.
+            lead = full[0] if full else jobs[0]
+            trigger = str(lead.payload.get("trigger") or lead.kind or kinds[0])
             if len(jobs) > 1:
                 trigger = f"{trigger} (+{len(jobs) - 1} coalesced)"
             waits_before = session.bitrix24.rate_limit_waits

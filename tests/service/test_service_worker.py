@@ -95,3 +95,34 @@ def test_stopping_cuts_the_wait_short(engine: Engine) -> None:
         return list(await asyncio.wait_for(task, 2))
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_scheduled_run_with_events_coalesced_is_named_after_the_schedule(engine: Engine) -> None:
+    """The monitor must say a full read happened, even when an event job happened to be first in line."""
+    from sync_engine.commands.demo_setup import demo_profiles
+    from sync_engine.engine.plan import Plan
+    from sync_engine.engine.state import RunSummary
+    from sync_engine.service.routing import RoutedProfile
+
+    profile = demo_profiles()[0]
+    seen: list[tuple[str, object]] = []
+
+    class Session:
+        jira = SimpleNamespace(api_calls=0)
+        bitrix24 = SimpleNamespace(api_calls=0, rate_limit_waits=0.0, budget_delay=lambda n: 0.0)
+
+        async def run(self, *, dry_run: bool, trigger: str, hints: object, reconcile: bool) -> tuple[RunSummary, Plan]:
+            seen.append((trigger, hints))
+            return RunSummary(None, profile.name, trigger, dry_run, utcnow()), Plan(profile.name)
+
+    store = ServiceStore(engine)
+    w = Worker(SimpleNamespace(), store, ServiceConfig(instance_id="me"), Metrics(), EventBus(),  # type: ignore[arg-type]
+               routes=lambda: [RoutedProfile(profile, "jira-demo", "bitrix24-demo")])
+    w._sessions[profile.name] = Session()  # type: ignore[assignment]
+    store.add_jobs([NewJob(profile.name, "event", {"trigger": "event", "events": []}, utcnow(), received_at=utcnow()),
+                    NewJob(profile.name, "schedule", {"trigger": "schedule"}, utcnow())])
+    claimed = store.claim("me", timedelta(seconds=30))
+    assert claimed is not None and [j.kind for j in claimed[1]] == ["event", "schedule"]
+    asyncio.run(w._execute_batch(profile.name, claimed[1]))
+    assert seen == [("schedule (+1 coalesced)", None)]  # a full read: no hints
+    assert [r["status"] for r in store.jobs(profile=profile.name)] == ["done", "done"]

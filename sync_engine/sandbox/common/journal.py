@@ -16,7 +16,7 @@ from typing import Any
 
 @dataclass
 class Journal:
-    capacity: int = 500_000
+    capacity: int = 100_000  # the oldest go first; a reader polling every few seconds misses none
     _entries: deque[dict[str, Any]] = field(default_factory=deque, repr=False)
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -128,6 +128,7 @@ class JiraTwin:
     async def _reset_hook(self) -> None:
         self.store.clear(webhooks=True)
         self.store.set_meta("seeded", "empty")
+        self.person_tokens.clear()
 
     # -- fault/limit answers ---------------------------------------------------------------------------
     def method_key(self, scope: Scope) -> str | None:
