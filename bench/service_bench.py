@@ -410,7 +410,9 @@ class Outcome:
                 "send_lag_p95": self.send_lag_p95, "drain_seconds": self.drain_seconds,
                 "journal_lost": self.journal_lost,
                 "latency": {o or "all": summary(self.latencies(o)) for o in (None, "jira", "bitrix24")},
-                "rss_samples": self.rss_samples, "scheduled_runs": self.scheduled}
+                "rss_samples": self.rss_samples, "scheduled_runs": self.scheduled,
+                "changes": [[ev.origin, round(ev.sent - self.events[0].sent, 3),
+                             None if ev.latency is None else round(ev.latency, 3)] for ev in self.events]}
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -229,6 +229,8 @@ class SqlStateStore:
             conn.execute(
                 update(t).where(t.c.id == run_id).values(
                     status="failed" if summary.error else "ok",
+                    # The row is written once the plan stands; the run began with its reads.
+                    started_at=summary.started,
                     finished_at=summary.finished or datetime.now(UTC),
                     created_jira=summary.created.get("jira", 0),
                     created_bitrix24=summary.created.get("bitrix24", 0),

@@ -156,3 +156,17 @@ def test_a_due_retry_that_is_also_a_partner_is_retried(linked: Twins, tmp_path: 
             assert conn.execute(text("SELECT count(*) FROM sync_retries")).scalar() == 0
     finally:
         ws.close()
+
+
+def test_a_run_row_starts_when_its_reads_did(linked: Twins, tmp_path: Path) -> None:
+    """The monitor's duration of a run covers its reads and planning, not only its writes."""
+    ws = workspace(tmp_path, linked.info, [profile(SMALL_PROFILE)])
+    try:
+        summary = run(ws, "small")
+        row = ws.store.runs("small")[0]
+        started = row["started_at"] if row["started_at"].tzinfo else row["started_at"].replace(tzinfo=UTC)
+        assert summary.finished is not None
+        assert started == summary.started
+        assert (summary.finished - started).total_seconds() == pytest.approx(summary.seconds, abs=0.01)
+    finally:
+        ws.close()
