@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_harness import Twins, run, workspace
+from engine_harness import Twins, run, twins_fixture, workspace
 
 from sync_engine.commands.demo_setup import demo_profiles
 from sync_engine.workspace import Workspace
@@ -17,9 +17,7 @@ from sync_engine.workspace import Workspace
 
 @pytest.fixture(scope="module")
 def twins() -> Iterator[Twins]:
-    t = Twins(seed="demo")
-    yield t
-    t.close()
+    yield from twins_fixture("demo")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,6 @@ from sync_engine.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 DEALS = 2000
-
-
-@pytest.fixture(scope="module")
-def twins() -> Iterator[Twins]:
-    t = Twins(seed="empty")
-    yield t
-    t.close()
 
 
 def _seed_deals(twins: Twins, count: int) -> None:

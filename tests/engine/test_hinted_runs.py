@@ -21,13 +21,6 @@ from sync_engine.engine.runner import Hints
 from sync_engine.engine.spec import Side
 
 
-@pytest.fixture(scope="module")
-def twins() -> Iterator[Twins]:
-    t = Twins(seed="empty")
-    yield t
-    t.close()
-
-
 @pytest.fixture
 def linked(twins: Twins, tmp_path: Path) -> Iterator[Twins]:
     twins.reset()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +45,6 @@ op = st.one_of(
     st.tuples(st.just("delete"), side, st.integers(0, 50)),
     st.tuples(st.just("sync"),),
 )
-
-
-@pytest.fixture(scope="module")
-def twins() -> Iterator[Twins]:
-    t = Twins(seed="empty")
-    yield t
-    t.close()
 
 
 class World:

@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,6 @@ from sync_engine.engine.compile import ProfileInvalidError
 from sync_engine.engine.runner import Hints
 from sync_engine.engine.spec import Side
 from sync_engine.engine.sql_store import SqlStateStore
-
-
-@pytest.fixture(scope="module")
-def twins() -> Iterator[Twins]:
-    t = Twins(seed="empty")
-    yield t
-    t.close()
 
 
 @pytest.fixture
