@@ -255,6 +255,8 @@ class Worker:
         ids = [j.id for j in jobs]
         full = [j for j in jobs if j.kind != "event" and not j.payload.get("hints")]
         started = utcnow()
+        session: ProfileSession | None = None
+        calls_before: dict[str, int] = {}
         try:
             session = await self._session(profile)
             calls_before = self._calls(session)
@@ -267,18 +269,16 @@ class Worker:
                     await asyncio.to_thread(self.store.finish, self.owner, profile, ids, run_id=None,
                                             result={"skipped": "no trigger fired for these events"})
                     self.metrics.inc("b24s_events_skipped_total", len(events))
-                    self._count_calls(session, calls_before)
                     return
-            kinds = sorted({j.kind for j in jobs})
             # Name the run after what it did: a scheduled (full) read with events coalesced into it is a
             # scheduled run, whichever job came first.
             lead = full[0] if full else jobs[0]
-            trigger = str(lead.payload.get("trigger") or lead.kind or kinds[0])
+            trigger = str(lead.payload.get("trigger") or lead.kind)
             if len(jobs) > 1:
                 trigger = f"{trigger} (+{len(jobs) - 1} coalesced)"
             waits_before = session.bitrix24.rate_limit_waits
             summary, plan = await session.run(dry_run=dry_run, trigger=trigger, hints=hints,
-                                              reconcile=bool(jobs[0].payload.get("reconcile")))
+                                              reconcile=any(j.payload.get("reconcile") for j in jobs))
             self.metrics.inc("b24s_rate_limit_wait_seconds_total", session.bitrix24.rate_limit_waits - waits_before)
         except asyncio.CancelledError:
             raise
@@ -296,6 +296,9 @@ class Worker:
             await asyncio.to_thread(self.store.finish, self.owner, profile, ids, run_id=None, result=None,
                                     error=f"internal error: {type(exc).__name__}", retry=True)
             return
+        finally:  # every request the batch made, whichever way it ended
+            if session is not None:
+                self._count_calls(session, calls_before)
         result = summary.as_json()
         if dry_run:
             result["plan"] = plan.counts()
@@ -303,7 +306,6 @@ class Worker:
         bind(run_id=summary.run_id)
         await asyncio.to_thread(self.store.finish, self.owner, profile, ids, run_id=summary.run_id, result=result,
                                 error=summary.error, retry=bool(summary.error))
-        self._count_calls(session, calls_before)
         self._record(summary, jobs, events, started)
         if summary.errors and summary.run_id is not None:
             await asyncio.to_thread(self._log_failed_items, summary.run_id)

@@ -97,32 +97,47 @@ def test_stopping_cuts_the_wait_short(engine: Engine) -> None:
     assert asyncio.run(scenario()) == []
 
 
-def test_a_scheduled_run_with_events_coalesced_is_named_after_the_schedule(engine: Engine) -> None:
-    """The monitor must say a full read happened, even when an event job happened to be first in line."""
+def run_batch(engine: Engine, jobs: list[tuple[str, dict[str, object]]]) -> tuple[list[tuple[str, object, bool]],
+                                                                             ServiceStore, str]:
+    """Claim and execute one batch of ``(kind, payload)`` jobs of a demo profile on a fake session; what
+    the session was asked to run: (trigger, hints, reconcile)."""
     from sync_engine.commands.demo_setup import demo_profiles
     from sync_engine.engine.plan import Plan
     from sync_engine.engine.state import RunSummary
     from sync_engine.service.routing import RoutedProfile
 
     profile = demo_profiles()[0]
-    seen: list[tuple[str, object]] = []
+    seen: list[tuple[str, object, bool]] = []
 
     class Session:
         jira = SimpleNamespace(api_calls=0)
         bitrix24 = SimpleNamespace(api_calls=0, rate_limit_waits=0.0, budget_delay=lambda n: 0.0)
 
         async def run(self, *, dry_run: bool, trigger: str, hints: object, reconcile: bool) -> tuple[RunSummary, Plan]:
-            seen.append((trigger, hints))
+            seen.append((trigger, hints, reconcile))
             return RunSummary(None, profile.name, trigger, dry_run, utcnow()), Plan(profile.name)
 
     store = ServiceStore(engine)
     w = Worker(SimpleNamespace(), store, ServiceConfig(instance_id="me"), Metrics(), EventBus(),  # type: ignore[arg-type]
                routes=lambda: [RoutedProfile(profile, "jira-demo", "bitrix24-demo")])
     w._sessions[profile.name] = Session()  # type: ignore[assignment]
-    store.add_jobs([NewJob(profile.name, "event", {"trigger": "event", "events": []}, utcnow(), received_at=utcnow()),
-                    NewJob(profile.name, "schedule", {"trigger": "schedule"}, utcnow())])
+    store.add_jobs([NewJob(profile.name, kind, payload, utcnow(), received_at=utcnow() if kind == "event" else None)
+                    for kind, payload in jobs])
     claimed = store.claim("me", timedelta(seconds=30))
-    assert claimed is not None and [j.kind for j in claimed[1]] == ["event", "schedule"]
+    assert claimed is not None and [j.kind for j in claimed[1]] == [kind for kind, _ in jobs]
     asyncio.run(w._execute_batch(profile.name, claimed[1]))
-    assert seen == [("schedule (+1 coalesced)", None)]  # a full read: no hints
-    assert [r["status"] for r in store.jobs(profile=profile.name)] == ["done", "done"]
+    return seen, store, profile.name
+
+
+def test_a_scheduled_run_with_events_coalesced_is_named_after_the_schedule(engine: Engine) -> None:
+    """The monitor must say a full read happened, even when an event job happened to be first in line."""
+    seen, store, name = run_batch(engine, [("event", {"trigger": "event", "events": []}),
+                                           ("schedule", {"trigger": "schedule"})])
+    assert seen == [("schedule (+1 coalesced)", None, False)]  # a full read: no hints
+    assert [r["status"] for r in store.jobs(profile=name)] == ["done", "done"]
+
+
+def test_a_reconcile_job_behind_an_event_job_still_reconciles(engine: Engine) -> None:
+    seen, _, _ = run_batch(engine, [("event", {"trigger": "event", "events": []}),
+                                    ("manual", {"trigger": "reconcile", "reconcile": True})])
+    assert seen == [("reconcile (+1 coalesced)", None, True)]
