@@ -141,6 +141,18 @@ def make_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIM
     return engine
 
 
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write. On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a deferred
+    transaction that read first cannot upgrade once another connection has committed (WAL snapshot) and
+    fails with "database is locked" at once instead of waiting out the busy timeout."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (the studio shows objects after saving them)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

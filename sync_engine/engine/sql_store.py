@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, Table, and_, bindparam, delete, func, insert, or_, select, update
 
+from models.db import write_transaction
 from models.runs import SyncConflict, SyncRun, SyncRunItem
 from models.sync_state import SyncCursor, SyncIntent, SyncLink, SyncRetry
 from sync_engine.connectors.base import Cursor
@@ -91,7 +92,7 @@ class SqlStateStore:
             for link_id, j, b, k, s in pairs
             if link_id is not None
         ]
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for chunk in _chunks(new):
                 conn.execute(insert(t), list(chunk))
             if old:
@@ -107,7 +108,7 @@ class SqlStateStore:
     def delete_links(self, profile: str, link_ids: Iterable[int]) -> None:
         ids = list(link_ids)
         t = _table(SyncLink)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for chunk in _chunks(ids):
                 conn.execute(delete(t).where(t.c.profile == profile, t.c.id.in_(chunk)))
 
@@ -128,7 +129,7 @@ class SqlStateStore:
     def set_cursor(self, profile: str, side: Side, cursor: Cursor) -> None:
         t = _table(SyncCursor)
         values = {"updated": cursor.updated, "seen_ids": {"ids": list(cursor.seen_ids)}}
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             done = conn.execute(update(t).where(t.c.profile == profile, t.c.side == side.value).values(**values))
             if done.rowcount == 0:
                 conn.execute(insert(t).values(profile=profile, side=side.value, **values))
@@ -138,7 +139,7 @@ class SqlStateStore:
         t = _table(SyncIntent)
         out: list[Intent] = []
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for target, source_id, source_key, stamp in intents:
                 new_id = conn.execute(
                     insert(t).values(profile=profile, target=target.value, source_id=source_id,
@@ -157,7 +158,7 @@ class SqlStateStore:
     def clear_intents(self, intent_ids: Iterable[int]) -> None:
         ids = list(intent_ids)
         t = _table(SyncIntent)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for chunk in _chunks(ids):
                 conn.execute(delete(t).where(t.c.id.in_(chunk)))
 
@@ -167,7 +168,7 @@ class SqlStateStore:
             return
         t = _table(SyncRetry)
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for side, rid, error in items:
                 key = and_(t.c.profile == profile, t.c.side == side.value, t.c.record_id == rid)
                 row = conn.execute(select(t.c.attempts).where(key)).first()
@@ -191,7 +192,7 @@ class SqlStateStore:
         if not keys:
             return
         t = _table(SyncRetry)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if conn.execute(select(func.count()).select_from(t).where(t.c.profile == profile)).scalar_one() == 0:
                 return
             for chunk in _chunks(keys, 200):
@@ -203,7 +204,7 @@ class SqlStateStore:
     # -- runs -------------------------------------------------------------------------------------
     def start_run(self, profile: str, trigger: str) -> int:
         t = _table(SyncRun)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             pk = conn.execute(
                 insert(t).values(profile=profile, trigger=trigger[:200], status="running", started_at=datetime.now(UTC))
             ).inserted_primary_key
@@ -219,13 +220,13 @@ class SqlStateStore:
             for i in items
             if i.action != "unchanged"
         ]
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for chunk in _chunks(rows, 1000):
                 conn.execute(insert(t), list(chunk))
 
     def finish_run(self, run_id: int, summary: RunSummary) -> None:
         t = _table(SyncRun)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(
                 update(t).where(t.c.id == run_id).values(
                     status="failed" if summary.error else "ok",
@@ -252,7 +253,7 @@ class SqlStateStore:
         """Upsert: a conflict still open from an earlier run gets the latest values, not a twin row."""
         t = _table(SyncConflict)
         now = datetime.now(UTC)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for c in conflicts:
                 values = _json_safe({"jira": c["jira_value"], "bitrix24": c["bitrix24_value"], "base": c["base"]})
                 key = and_(t.c.profile == profile, t.c.jira_id == c["jira_id"], t.c.bitrix24_id == c["bitrix24_id"],
@@ -278,7 +279,7 @@ class SqlStateStore:
 
     def resolve_conflict(self, conflict_id: int, resolution: Mapping[str, Any]) -> dict[str, Any]:
         t = _table(SyncConflict)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             row = conn.execute(select(t).where(t.c.id == conflict_id)).first()
             if row is None:
                 raise KeyError(f"no conflict with id {conflict_id}")
@@ -306,7 +307,7 @@ class SqlStateStore:
     def mark_resolutions_applied(self, conflict_ids: Iterable[int]) -> None:
         t = _table(SyncConflict)
         ids = list(conflict_ids)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for chunk in _chunks(ids):
                 for row in conn.execute(select(t.c.id, t.c.resolution).where(t.c.id.in_(chunk))):
                     conn.execute(update(t).where(t.c.id == row.id).values(

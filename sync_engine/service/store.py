@@ -11,8 +11,8 @@ which is right for the one instance SQLite supports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from models.db import write_transaction
 from models.runs import SyncRun
 from models.service import (
     ServiceInbox,
@@ -94,16 +95,8 @@ class ServiceStore:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    @contextmanager
-    def write_tx(self) -> Iterator[Connection]:
-        """A writing transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a deferred
-        transaction that read first could not upgrade once another writer committed, and would fail
-        instead of waiting its turn."""
-        with self.engine.connect() as conn:
-            if self.dialect == "sqlite":
-                conn.execution_options(b24s_sqlite_begin="IMMEDIATE")  # honoured by models.db's BEGIN hook
-            with conn.begin():
-                yield conn
+    def write_tx(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self.engine)
 
     def _insert_ignore(self, table: Table, key: Sequence[str]) -> Any:
         """INSERT ... ON CONFLICT DO NOTHING, the same on both backends."""

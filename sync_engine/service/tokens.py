@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.base import utcnow
+from models.db import write_transaction
 from models.service import ServiceToken
 
 Role = Literal["admin", "read"]
@@ -51,7 +52,7 @@ class TokenStore:
             raise TokenError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 conn.execute(insert(TOKENS).values(name=name, token_hash=token_hash(token), role=role,
                                                    created_at=utcnow()))
         except IntegrityError:
@@ -67,7 +68,7 @@ class TokenStore:
         now = utcnow()
         # Written at most once a minute: an API poller must not turn every read into a write.
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 conn.execute(update(TOKENS).where(TOKENS.c.id == row.id).values(last_used_at=now))
         return TokenInfo(row.id, row.name, row.role, row.created_at, now)
 
@@ -77,5 +78,5 @@ class TokenStore:
                     for r in conn.execute(select(TOKENS).order_by(TOKENS.c.name))]
 
     def revoke(self, name: str) -> bool:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             return bool(conn.execute(delete(TOKENS).where(TOKENS.c.name == name)).rowcount)
