@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync_engine.engine.runner import Hints
-from sync_engine.engine.spec import Side
+from sync_engine.sides import Side
 from sync_engine.workspace import Workspace, WorkspaceError
 
 CHOICES = ("jira", "bitrix24", "value")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sync_engine.fieldtypes import FieldMeta
+from sync_engine.sides import Side
 
-System = Literal["jira", "bitrix24"]
+System = Side  # a record belongs to one of the two systems
 
 
 class ConnectorError(Exception):

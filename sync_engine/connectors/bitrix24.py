@@ -73,6 +73,7 @@ from sync_engine.connectors.retry import (
     transport_error_is_ambiguous,
 )
 from sync_engine.fieldtypes import FieldMeta, Option
+from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class Bitrix24Connector:
     :meth:`oauth` for an application token instead. ``retry_policy`` overrides ``max_retries``.
     """
 
-    system: System = "bitrix24"
+    system: System = Side.BITRIX24
     ENTITIES: ClassVar[tuple[str, ...]] = (*_LEGACY, "item")
 
     def __init__(

@@ -65,6 +65,7 @@ from sync_engine.connectors.jira_projects import (
     read_only_error,
 )
 from sync_engine.fieldtypes import FieldMeta
+from sync_engine.sides import Side
 
 Flavour = Literal["server", "cloud"]
 T = TypeVar("T")
@@ -143,7 +144,7 @@ MAX_TRANSITION_STEPS = 12
 class JiraConnector:
     """Connector for JIRA Server/Data Center and Cloud (REST API v2)."""
 
-    system: System = "jira"
+    system: System = Side.JIRA
 
     def __init__(
         self,

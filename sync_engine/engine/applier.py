@@ -15,8 +15,9 @@ from typing import Any
 
 from sync_engine.connectors.base import Connector, ConnectorError, EntityScope, WriteResult
 from sync_engine.engine.plan import Create, Missing, PairPlan, Plan
-from sync_engine.engine.spec import Deferred, Side, SyncSpec
+from sync_engine.engine.spec import Deferred, SyncSpec
 from sync_engine.engine.state import ItemOutcome, StateStore
+from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sync_engine.connectors.base import EntityScope
 from sync_engine.engine.merge import ConflictPolicy, Direction
-from sync_engine.engine.spec import Deferred, FieldRule, MatchRule, Side, SyncSpec
+from sync_engine.engine.spec import Deferred, FieldRule, MatchRule, SyncSpec
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.mapping.transforms import (
     LinksResolver,
@@ -28,6 +28,7 @@ from sync_engine.mapping.transforms import (
 )
 from sync_engine.mapping.validate import ValidationIssue, validate_profile
 from sync_engine.profiles.schema import FieldMapping, Profile
+from sync_engine.sides import Side
 
 
 class ProfileInvalidError(ValueError):

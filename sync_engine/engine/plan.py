@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync_engine.engine.spec import Side
+from sync_engine.sides import Side
 
 Shadow = dict[str, tuple[Any, Any]]  # rule id -> (normalised JIRA value, normalised Bitrix24 value)
 

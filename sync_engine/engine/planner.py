@@ -14,7 +14,8 @@ from typing import Any
 from sync_engine.connectors.base import Record
 from sync_engine.engine.merge import MISSING, Action, Decision, FieldState, decide
 from sync_engine.engine.plan import Conflict, Create, FieldChange, ItemError, Missing, PairPlan, Plan, Shadow, Update
-from sync_engine.engine.spec import Deferred, FieldRule, Side, SyncSpec
+from sync_engine.engine.spec import Deferred, FieldRule, SyncSpec
+from sync_engine.sides import Side
 
 
 @dataclass(frozen=True)

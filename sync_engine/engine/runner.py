@@ -17,8 +17,9 @@ from sync_engine.connectors.base import Connector, ConnectorError, Cursor, Recor
 from sync_engine.engine.applier import Applier, Sides
 from sync_engine.engine.plan import Plan
 from sync_engine.engine.planner import LinkState, PlanInput, Planner
-from sync_engine.engine.spec import Side, SyncSpec
+from sync_engine.engine.spec import SyncSpec
 from sync_engine.engine.state import Resolution, RunSummary, StateStore
+from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
 

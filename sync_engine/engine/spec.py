@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from sync_engine.engine.merge import ConflictPolicy, Direction
+from sync_engine.sides import Side
 
 
 class Deferred(Exception):
@@ -21,15 +21,6 @@ class Deferred(Exception):
     The planner leaves just that field out (and its shadow as it was), so the rest of the record syncs
     now and the field follows on a later run.
     """
-
-
-class Side(StrEnum):
-    JIRA = "jira"
-    BITRIX24 = "bitrix24"
-
-    @property
-    def other(self) -> Side:
-        return Side.BITRIX24 if self is Side.JIRA else Side.JIRA
 
 
 Reader = Callable[[Mapping[str, Any]], Any]

@@ -19,8 +19,8 @@ from models.runs import SyncConflict, SyncRun, SyncRunItem
 from models.sync_state import SyncCursor, SyncIntent, SyncLink, SyncRetry
 from sync_engine.connectors.base import Cursor
 from sync_engine.engine.planner import LinkState
-from sync_engine.engine.spec import Side
 from sync_engine.engine.state import Intent, ItemOutcome, Resolution, RetryItem, RunSummary
+from sync_engine.sides import Side
 
 CHUNK = 500
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sync_engine.connectors.base import Cursor
 from sync_engine.engine.planner import LinkState
-from sync_engine.engine.spec import Side
+from sync_engine.sides import Side
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ class TransformContext:
 
 
 def _other(side: Side) -> Side:
-    return "bitrix24" if side == "jira" else "jira"
+    return Side(side).other
 
 
 def _label(meta: FieldMeta | None) -> str:
@@ -380,8 +380,8 @@ class TransformFunctions:
 
 def _pair(fn: Callable[[Any, Any, Side, TransformContext], Any]) -> TransformFunctions:
     return TransformFunctions(
-        to_bitrix24=lambda spec, value, ctx: fn(spec, value, "bitrix24", ctx),
-        to_jira=lambda spec, value, ctx: fn(spec, value, "jira", ctx),
+        to_bitrix24=lambda spec, value, ctx: fn(spec, value, Side.BITRIX24, ctx),
+        to_jira=lambda spec, value, ctx: fn(spec, value, Side.JIRA, ctx),
     )
 
 

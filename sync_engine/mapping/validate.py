@@ -16,7 +16,7 @@ from typing import Literal
 
 from sync_engine.fieldtypes import FieldMeta, FieldType
 from sync_engine.mapping.template import placeholders
-from sync_engine.mapping.values import Side, resolve_option
+from sync_engine.mapping.values import resolve_option
 from sync_engine.profiles.schema import (
     ConstantTransform,
     EventTrigger,
@@ -28,16 +28,16 @@ from sync_engine.profiles.schema import (
     TemplateTransform,
     ValueMapTransform,
 )
+from sync_engine.sides import SIDES, Side
 
 Severity = Literal["error", "warning"]
 
 # Fields the engine fills itself when creating (from the profile's scope), so no mapping must cover them.
 IMPLIED_ON_CREATE: Mapping[Side, frozenset[str]] = MappingProxyType({
-    "jira": frozenset({"project", "issuetype", "reporter"}),
-    "bitrix24": frozenset({"ID", "id", "CATEGORY_ID", "categoryId", "entityTypeId", "ENTITY_TYPE_ID"}),
+    Side.JIRA: frozenset({"project", "issuetype", "reporter"}),
+    Side.BITRIX24: frozenset({"ID", "id", "CATEGORY_ID", "categoryId", "entityTypeId", "ENTITY_TYPE_ID"}),
 })
-SIDES: tuple[Side, Side] = ("jira", "bitrix24")
-SIDE_NAME: Mapping[Side, str] = MappingProxyType({"jira": "JIRA", "bitrix24": "Bitrix24"})
+SIDE_NAME: Mapping[Side, str] = MappingProxyType({s: s.title for s in SIDES})
 
 _NUMERIC = frozenset({FieldType.NUMBER, FieldType.MONEY})
 _TEMPORAL = frozenset({FieldType.DATE, FieldType.DATETIME})
@@ -156,8 +156,8 @@ class _Checker:
                  known_profiles: Iterable[str] | None) -> None:
         self.profile = profile
         self.fields: dict[Side, dict[str, FieldMeta]] = {
-            "jira": {f.id: f for f in jira_fields},
-            "bitrix24": {f.id: f for f in b24_fields},
+            Side.JIRA: {f.id: f for f in jira_fields},
+            Side.BITRIX24: {f.id: f for f in b24_fields},
         }
         self.known_profiles = None if known_profiles is None else set(known_profiles)
         self.issues: list[ValidationIssue] = []
@@ -187,7 +187,7 @@ class _Checker:
         path = f"mappings[{index}]"
         metas: dict[Side, FieldMeta | None] = {}
         missing = False
-        pairs: tuple[tuple[Side, str | None], ...] = (("jira", m.jira_field), ("bitrix24", m.bitrix24_field))
+        pairs: tuple[tuple[Side, str | None], ...] = ((Side.JIRA, m.jira_field), (Side.BITRIX24, m.bitrix24_field))
         for side, fid in pairs:
             if fid is not None:
                 metas[side] = self.lookup(side, fid, path)
@@ -200,7 +200,7 @@ class _Checker:
         for target in SIDES:
             if not m.writes_to(target):
                 continue
-            source: Side = "jira" if target == "bitrix24" else "bitrix24"
+            source = target.other
             tmeta = metas[target]
             assert tmeta is not None  # the schema requires the target field
             smeta = metas[source]
@@ -230,7 +230,7 @@ class _Checker:
                              f"template placeholder {{{name}}} is not a {SIDE_NAME[source]} field",
                              f"{path}.transform.template", name)
         elif isinstance(t, MoneyTransform) and t.currency_field is not None and first:
-            self.lookup("jira", t.currency_field, f"{path}.transform.currency_field", "currency field")
+            self.lookup(Side.JIRA, t.currency_field, f"{path}.transform.currency_field", "currency field")
         elif isinstance(t, RelatedEntityTransform) and first:
             if self.known_profiles is not None and t.profile not in self.known_profiles:
                 self.add("error", "unknown_profile",
@@ -249,7 +249,7 @@ class _Checker:
 
     def value_map(self, path: str, t: ValueMapTransform | MultiValueMapTransform, source: Side,
                   smeta: FieldMeta, tmeta: FieldMeta, first: bool) -> None:
-        target: Side = "jira" if source == "bitrix24" else "bitrix24"
+        target = source.other
         for j, pair in enumerate(t.pairs if first else ()):
             checks: tuple[tuple[Side, FieldMeta], ...] = ((source, smeta), (target, tmeta))
             for side, meta in checks:
@@ -315,15 +315,15 @@ class _Checker:
 
     def matching(self) -> None:
         for i, rule in enumerate(self.profile.matching.rules):
-            self.lookup("jira", rule.jira_field, f"matching.rules[{i}].jira_field")
-            self.lookup("bitrix24", rule.bitrix24_field, f"matching.rules[{i}].bitrix24_field")
+            self.lookup(Side.JIRA, rule.jira_field, f"matching.rules[{i}].jira_field")
+            self.lookup(Side.BITRIX24, rule.bitrix24_field, f"matching.rules[{i}].bitrix24_field")
 
     def deletion(self) -> None:
         d = self.profile.deletion
         if d.mark_in_jira is not None:
-            self.lookup("jira", d.mark_in_jira.field, "deletion.mark_in_jira.field")
+            self.lookup(Side.JIRA, d.mark_in_jira.field, "deletion.mark_in_jira.field")
         if d.mark_in_bitrix24 is not None:
-            self.lookup("bitrix24", d.mark_in_bitrix24.field, "deletion.mark_in_bitrix24.field")
+            self.lookup(Side.BITRIX24, d.mark_in_bitrix24.field, "deletion.mark_in_bitrix24.field")
 
     def triggers(self) -> None:
         for i, trigger in enumerate(self.profile.triggers):

@@ -11,11 +11,10 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from sync_engine.fieldtypes import FieldMeta, FieldType, Option
-
-Side = Literal["jira", "bitrix24"]
+from sync_engine.sides import Side
 
 # JIRA fields whose values are written as {"name": ...} (statuses move by transition, by name).
 JIRA_NAMED_FIELDS = frozenset({"status", "priority", "issuetype", "resolution"})

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from sync_engine.mapping.template import TemplateSyntaxError, tokenize
+from sync_engine.sides import Side
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -291,10 +292,10 @@ class FieldMapping(StrictModel):
                 raise ValueError(f"{' and '.join(missing)} required for a {kind} mapping")
         return self
 
-    def target_field(self, to: Literal["jira", "bitrix24"]) -> str | None:
+    def target_field(self, to: Side) -> str | None:
         return self.jira_field if to == "jira" else self.bitrix24_field
 
-    def writes_to(self, side: Literal["jira", "bitrix24"]) -> bool:
+    def writes_to(self, side: Side) -> bool:
         return self.direction == "both" or self.direction == f"to_{side}"
 
     def applies_on(self, when: Literal["create", "update"]) -> bool:
@@ -322,7 +323,7 @@ class Condition(StrictModel):
 
 class EventTrigger(_Tagged):
     type: Literal["event"] = "event"
-    system: Literal["jira", "bitrix24"]
+    system: Side
     event: Literal["created", "updated", "deleted", "created_or_updated", "stage_changed"]
     conditions: list[Condition] = Field(default_factory=list, description="all must hold")
 
@@ -402,7 +403,7 @@ class Profile(StrictModel):
             raise ValueError("JIRA projects are not created by sync: create_in must be 'bitrix24' or 'none'")
         return self
 
-    def may_create_in(self, side: Literal["jira", "bitrix24"]) -> bool:
+    def may_create_in(self, side: Side) -> bool:
         return self.create_in in ("both", side)
 
 

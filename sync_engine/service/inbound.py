@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-System = Literal["jira", "bitrix24"]
+from sync_engine.sides import Side
+
+System = Side
 Kind = Literal["created", "updated", "deleted"]
 
 JIRA_KINDS: Mapping[str, Kind] = {
@@ -107,7 +109,7 @@ def parse_jira(body: bytes, identifier: str | None) -> InboundEvent | None:
                     changes[name] = [item.get("fromString", item.get("from")), item.get("toString", item.get("to"))]
     key = issue.get("key") if isinstance(issue.get("key"), str) else None
     dedup = f"jira:{identifier}" if identifier else f"jira#{content_hash(body)}"
-    return InboundEvent("jira", event, kind, str(issue["id"]), dedup, "issue", key,
+    return InboundEvent(Side.JIRA, event, kind, str(issue["id"]), dedup, "issue", key,
                         _str(project.get("key")), _str(itype.get("name")), None, changes)
 
 
@@ -127,7 +129,7 @@ def bitrix24_event(name: str, record_id: str, dedup_key: str) -> InboundEvent | 
     etid = int(m.group(3)) if m.group(3) else None
     if entity == "item" and etid is None:
         return None  # the generic ONCRMDYNAMICITEM* twin of the typed _<id> event: act on the typed one
-    return InboundEvent("bitrix24", name.upper(), _B24_KIND[m.group(2)], record_id, dedup_key, entity,
+    return InboundEvent(Side.BITRIX24, name.upper(), _B24_KIND[m.group(2)], record_id, dedup_key, entity,
                         entity_type_id=etid)
 
 

@@ -9,15 +9,13 @@ Only undo commands call :meth:`MappingModel.add`, :meth:`MappingModel.remove` an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from PySide6.QtCore import QObject, Signal
 
 from sync_engine.fieldtypes import FieldMeta
-from sync_engine.mapping.validate import IMPLIED_ON_CREATE, SIDES, ValidationIssue, validate_profile
+from sync_engine.mapping.validate import IMPLIED_ON_CREATE, ValidationIssue, validate_profile
 from sync_engine.profiles.schema import FieldMapping, Profile
-
-Side = Literal["jira", "bitrix24"]
+from sync_engine.sides import SIDES, Side
 
 
 class MappingModel(QObject):

@@ -7,8 +7,6 @@ hundreds of fields per side. Lines follow their endpoints and hide when an endpo
 
 from __future__ import annotations
 
-from typing import Literal
-
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QUndoStack
 from PySide6.QtWidgets import (
@@ -20,14 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from sync_engine.profiles.schema import FieldMapping
+from sync_engine.sides import SIDES, Side
 from widgets.mapping.interactions import DragLinkInteraction
 from widgets.mapping.items import FieldItem, LinkItem
 from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import normalise_search
 from widgets.mapping.style import CanvasStyle
 
-Side = Literal["jira", "bitrix24"]
-SIDES: tuple[Side, Side] = ("jira", "bitrix24")
 AUTOSCROLL_MARGIN = 28
 AUTOSCROLL_STEP = 24
 
