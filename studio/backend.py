@@ -115,7 +115,7 @@ class LocalBackend:
         return await self.ws.sample_scope(profile)
 
     async def run(self, name: str, *, dry_run: bool) -> dict[str, Any]:
-        from sync_engine.commands.run import describe_plan
+        from sync_engine.views.plan import describe_plan
 
         summary, plan = await self.ws.run(name, dry_run=dry_run, trigger="studio")
         return {"summary": summary.as_json(), "plan": describe_plan(plan), "error": summary.error}

@@ -37,7 +37,7 @@ class StudioSession:
 def open_demo() -> StudioSession:
     """Twins with the demo seed in this process, a throw-away SQLite DB, demo connections and profiles."""
     from studio.backend import LocalBackend
-    from sync_engine.commands.demo_setup import setup
+    from sync_engine.demo import install_demo as setup
     from sync_engine.sandbox.server import Sandbox, SandboxOptions
     from sync_engine.secrets import SecretStore, choose_backend
     from sync_engine.workspace import Workspace

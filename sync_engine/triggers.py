@@ -17,6 +17,7 @@ from croniter import croniter
 
 from sync_engine.mapping.values import TransformError, is_empty, option_keys, parse_number, text_of
 from sync_engine.profiles.schema import Condition, EventTrigger, ScheduleTrigger
+from sync_engine.sides import Side
 
 EventKind = Literal["created", "updated", "deleted"]
 
@@ -41,7 +42,7 @@ class SyncEvent:
     with before/after values (from the stored shadow), empty when unknown (e.g. for ``created``).
     """
 
-    system: Literal["jira", "bitrix24"]
+    system: Side
     kind: EventKind
     entity: str
     record_id: str = ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import Any
 
@@ -16,6 +15,7 @@ from sync_engine.commands.common import (
 from sync_engine.engine.compile import ProfileInvalidError
 from sync_engine.engine.plan import Plan
 from sync_engine.engine.state import RunSummary
+from sync_engine.views.plan import describe_plan
 
 
 def register(sub: Any) -> None:
@@ -29,39 +29,6 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object with the counts (one line per "
                    "profile with --all)")
     p.set_defaults(handler=_run)
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def describe_plan(plan: Plan) -> list[str]:
-    lines: list[str] = []
-    for c in plan.creates:
-        where = "Bitrix24" if c.target.value == "bitrix24" else "JIRA"
-        lines.append(f"create in {where} from {c.source_key or c.source_id}:")
-        lines += [f"    {ch.field}: {_short(ch.after)}" for ch in c.changes]
-    for p in plan.pairs:
-        name = f"{p.jira_key or p.jira_id} ↔ deal/record {p.bitrix24_id}"
-        if p.link_id is None:
-            lines.append(f"match {name}")
-        for u in p.updates:
-            where = "Bitrix24" if u.target.value == "bitrix24" else "JIRA"
-            lines.append(f"update {where} for {name}:")
-            lines += [f"    {ch.field}: {_short(ch.before)} → {_short(ch.after)}" for ch in u.changes]
-        for conflict in p.conflicts:
-            lines.append(f"conflict {name} on {conflict.label}: JIRA {_short(conflict.jira_value)} / Bitrix24 "
-                         f"{_short(conflict.bitrix24_value)} ({conflict.reason})")
-    for m in plan.missing:
-        what = {"delete": "delete it", "mark": f"mark it {m.fields}", "none": "already marked",
-                "forget": "forget the link", "ignore": "leave it"}.get(m.action, m.action)
-        lines.append(f"counterpart gone: {m.present.value} {m.present_id} (link {m.link_id}): {what}")
-    for side, rid, rule, why in plan.deferred:
-        lines.append(f"deferred {side.value} {rid} {rule}: {why}")
-    for e in plan.errors:
-        lines.append(f"error {e.side.value} {e.record_id}: {e.message}")
-    return lines
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ def _cli_error(message: str) -> Exception:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from sync_engine.service.api import create_app
     from sync_engine.service.config import ConfigError, load_config
     from sync_engine.service.logs import setup_json_logging
     from sync_engine.service.service import SyncService
@@ -64,7 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         setup_json_logging(config.log_level, secrets=service.secrets.known_values)
     try:
-        asyncio.run(service.serve())
+        asyncio.run(service.serve(create_app))
     except USER_ERRORS as exc:
         raise _cli_error(str(exc)) from exc
     except OSError as exc:

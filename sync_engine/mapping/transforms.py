@@ -19,8 +19,8 @@ from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from sync_engine import text_template as tpl
 from sync_engine.fieldtypes import FieldMeta, FieldType
-from sync_engine.mapping import template as tpl
 from sync_engine.mapping.values import (
     Side,
     TransformError,

@@ -15,7 +15,6 @@ from types import MappingProxyType
 from typing import Literal
 
 from sync_engine.fieldtypes import FieldMeta, FieldType
-from sync_engine.mapping.template import placeholders
 from sync_engine.mapping.values import resolve_option
 from sync_engine.profiles.schema import (
     ConstantTransform,
@@ -29,6 +28,7 @@ from sync_engine.profiles.schema import (
     ValueMapTransform,
 )
 from sync_engine.sides import SIDES, Side
+from sync_engine.text_template import placeholders
 
 Severity = Literal["error", "warning"]
 

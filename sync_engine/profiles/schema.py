@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from sync_engine.mapping.template import TemplateSyntaxError, tokenize
 from sync_engine.sides import Side
+from sync_engine.text_template import TemplateSyntaxError, tokenize
 
 SCHEMA_VERSION: Literal[1] = 1
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,7 +36,6 @@ from sync_engine.service.inbound import (
 )
 from sync_engine.service.registrations import bitrix24_events, bitrix24_hook_url
 from sync_engine.service.secrets import APPLICATION_TOKEN, WEBHOOK_SECRET
-from sync_engine.service.service import SyncService
 from sync_engine.service.store import NewJob, utcnow
 from sync_engine.service.tokens import TokenInfo
 from sync_engine.version import __version__
@@ -50,6 +49,9 @@ ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 LIMIT = Annotated[int, Query(ge=1, le=500)]
 CURSOR = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 MAX_HOOK_BODY = 2_000_000
+
+if TYPE_CHECKING:
+    from sync_engine.service.service import SyncService
 
 
 class ApiError(Exception):
@@ -95,7 +97,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(row, default=str))
 
 
-def create_app(svc: SyncService) -> FastAPI:
+def create_app(svc: "SyncService") -> FastAPI:
     app = FastAPI(title="b24sync service", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url="/api/v1/docs", redoc_url=None)
     bearer = HTTPBearer(auto_error=False)

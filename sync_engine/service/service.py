@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -39,6 +39,7 @@ from sync_engine.serving import EmbeddedServer, bind_socket
 from sync_engine.workspace import Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
+AppFactory = Callable[["SyncService"], Any]  # builds the ASGI app (routes) for a service
 
 
 class SyncService:
@@ -239,17 +240,17 @@ class SyncService:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def serve(self, sock: socket.socket | None = None) -> None:
-        from sync_engine.service.api import create_app
-
+    async def serve(self, app_factory: AppFactory, sock: socket.socket | None = None) -> None:
+        """Run until stopped, answering HTTP with the app ``app_factory`` builds for this service (the
+        control API and hooks: :func:`sync_engine.service.api.create_app`, passed in by ``b24sync serve``)."""
         lock = self.single_instance_lock()
         try:
-            await self._serve(create_app, sock)
+            await self._serve(app_factory, sock)
         finally:
             if lock is not None:
                 lock.close()
 
-    async def _serve(self, create_app: Any, sock: socket.socket | None) -> None:
+    async def _serve(self, app_factory: AppFactory, sock: socket.socket | None) -> None:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, self.request_stop)
@@ -259,7 +260,7 @@ class SyncService:
         sock = sock or bind_socket(self.config.host, self.config.port)
         host, port = sock.getsockname()[:2]
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-        app = create_app(self)
+        app = app_factory(self)
         server = EmbeddedServer(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                         timeout_keep_alive=30, log_config=None))
         server_task = asyncio.create_task(server.serve(sockets=[sock]))

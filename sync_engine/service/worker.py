@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sync_engine.commands.run import describe_plan
 from sync_engine.connectors.base import ConnectorError, Record
 from sync_engine.engine.runner import Hints
 from sync_engine.engine.state import RunSummary
@@ -29,6 +28,7 @@ from sync_engine.service.metrics import Metrics
 from sync_engine.service.routing import RoutedProfile, fire_filter, merge_events, needs_record, route
 from sync_engine.service.store import JobRow, NewJob, ServiceStore, utcnow
 from sync_engine.triggers import next_fire_time
+from sync_engine.views.plan import describe_plan
 from sync_engine.workspace import ProfileSession, Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from engine_harness import Twins, run, twins_fixture, workspace
 
-from sync_engine.commands.demo_setup import demo_profiles
+from sync_engine.demo import demo_profiles
 from sync_engine.workspace import Workspace
 
 

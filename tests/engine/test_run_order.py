@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync_engine.commands.demo_setup import demo_profiles
+from sync_engine.demo import demo_profiles
 from sync_engine.profiles.schema import Profile
 from sync_engine.workspace import Workspace, WorkspaceError
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import URL
 
-from sync_engine.commands.demo_setup import setup as demo_setup
+from sync_engine.demo import install_demo as demo_setup
 from sync_engine.secrets import SecretStore, choose_backend
 from sync_engine.service.tokens import TokenStore
 from sync_engine.workspace import Workspace

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sync_engine.commands.demo_setup import demo_profiles
 from sync_engine.connectors.base import Record
+from sync_engine.demo import demo_profiles
 from sync_engine.engine.planner import LinkState
 from sync_engine.service.config import ConfigError, load_config
 from sync_engine.service.inbound import (

@@ -101,7 +101,7 @@ def run_batch(engine: Engine, jobs: list[tuple[str, dict[str, object]]]) -> tupl
                                                                              ServiceStore, str]:
     """Claim and execute one batch of ``(kind, payload)`` jobs of a demo profile on a fake session; what
     the session was asked to run: (trigger, hints, reconcile)."""
-    from sync_engine.commands.demo_setup import demo_profiles
+    from sync_engine.demo import demo_profiles
     from sync_engine.engine.plan import Plan
     from sync_engine.engine.state import RunSummary
     from sync_engine.service.routing import RoutedProfile

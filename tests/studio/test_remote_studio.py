@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from studio.remote import RemoteBackend, RemoteError
-from sync_engine.commands.demo_setup import setup as demo_setup
+from sync_engine.demo import install_demo as demo_setup
 from sync_engine.secrets import SecretStore, choose_backend
 from sync_engine.service.tokens import TokenStore
 from sync_engine.workspace import Workspace

@@ -7,7 +7,7 @@ the dialog, which stays open until the mapping is valid or the user cancels.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
@@ -35,15 +35,15 @@ from PySide6.QtWidgets import (
 )
 
 from sync_engine.fieldtypes import FieldMeta, FieldType
-from sync_engine.mapping.template import TemplateSyntaxError, placeholders
 from sync_engine.mapping.transforms import suggest_value_map
 from sync_engine.mapping.validate import TRANSFORM_KINDS
 from sync_engine.profiles.schema import FieldMapping, ValueMapPair
+from sync_engine.sides import Side
+from sync_engine.text_template import TemplateSyntaxError, placeholders
 from widgets.mapping.items import transform_title
 from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import DEFAULT_CURRENCY, transform_fits
 
-Side = Literal["jira", "bitrix24"]
 COMMON_ZONES = ("", "Europe/Moscow", "UTC", "Europe/Kaliningrad", "Europe/Samara", "Asia/Yekaterinburg",
                 "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Vladivostok")
 

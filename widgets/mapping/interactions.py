@@ -1,28 +1,43 @@
 """Canvas gestures as small state machines (after orange-canvas-core's ``interactions``).
 
-The scene owns at most one active interaction and forwards mouse and key events to it; the
-interaction decides what they mean, draws its own feedback and, when the gesture completes,
+The editor widget makes an interaction when a gesture starts and hands it to the scene, which forwards
+mouse and key events to it while it runs (the scene never imports this module); the interaction
+decides what they mean, draws its own feedback and, when the gesture completes,
 pushes undo commands as one macro so the user undoes the whole gesture in one step.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QLineF, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtGui import QPainterPath, QPen, QUndoStack
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from sync_engine.mapping.validate import compatible
 from widgets.mapping.commands import AddMappingCommand, describe_mapping
 from widgets.mapping.items import DropState, FieldItem
+from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import propose_mapping
-
-if TYPE_CHECKING:
-    from widgets.mapping.scene import MappingScene
+from widgets.mapping.style import CanvasStyle
 
 DRAG_THRESHOLD = 4.0
+
+
+class LinkCanvas(Protocol):
+    """What linking by drag needs of the canvas it draws on (the mapping scene provides it)."""
+
+    mapping_model: MappingModel
+    undo_stack: QUndoStack
+    canvas_style: CanvasStyle
+
+    def field_items(self, side: str) -> list[FieldItem]: ...
+    def linked(self, a: FieldItem, b: FieldItem) -> bool: ...
+    def field_item_at(self, pos: QPointF) -> FieldItem | None: ...
+    def select_mapping(self, mapping_id: str) -> None: ...
+    def addItem(self, item: QGraphicsItem) -> None: ...
+    def removeItem(self, item: QGraphicsItem) -> None: ...
 
 
 class DragState(Enum):
@@ -42,9 +57,10 @@ class DragLinkInteraction(QObject):
     refused = Signal(str)
     status = Signal(str)
 
-    def __init__(self, scene: MappingScene, source: FieldItem, press_pos: QPointF) -> None:
-        super().__init__(scene)
-        self._scene = scene
+    def __init__(self, canvas: LinkCanvas, source: FieldItem, press_pos: QPointF,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._scene = canvas
         self.source = source
         self._press_pos = QPointF(press_pos)
         self.state = DragState.ARMED

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from enum import Enum
 from types import MappingProxyType
-from typing import Literal
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
@@ -16,10 +15,10 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import FieldMapping
+from sync_engine.sides import Side
 from widgets.mapping.proposal import normalise_search
 from widgets.mapping.style import TYPE_BADGES, CanvasStyle
 
-Side = Literal["jira", "bitrix24"]
 USER_TYPE = 65536  # QGraphicsItem.UserType
 FIELD_ITEM_TYPE = USER_TYPE + 1
 LINK_ITEM_TYPE = USER_TYPE + 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Literal
 
 from sync_engine.fieldtypes import FieldMeta, FieldType
 from sync_engine.mapping.transforms import suggest_value_map
@@ -25,8 +24,8 @@ from sync_engine.profiles.schema import (
     ValueMapPair,
     ValueMapTransform,
 )
+from sync_engine.sides import Side
 
-Side = Literal["jira", "bitrix24"]
 _TEMPORAL = (FieldType.DATE, FieldType.DATETIME)
 _ENUMS = (FieldType.ENUM, FieldType.MULTI_ENUM)
 DEFAULT_CURRENCY = "RUB"

@@ -7,6 +7,9 @@ hundreds of fields per side. Lines follow their endpoints and hide when an endpo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QUndoStack
 from PySide6.QtWidgets import (
@@ -19,7 +22,6 @@ from PySide6.QtWidgets import (
 
 from sync_engine.profiles.schema import FieldMapping
 from sync_engine.sides import SIDES, Side
-from widgets.mapping.interactions import DragLinkInteraction
 from widgets.mapping.items import FieldItem, LinkItem
 from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import normalise_search
@@ -27,6 +29,19 @@ from widgets.mapping.style import CanvasStyle
 
 AUTOSCROLL_MARGIN = 28
 AUTOSCROLL_STEP = 24
+
+
+class Gesture(Protocol):
+    """What the scene forwards events to while a gesture runs (see :mod:`widgets.mapping.interactions`)."""
+
+    def mouse_move(self, pos: QPointF) -> None: ...
+    def mouse_release(self, pos: QPointF) -> None: ...
+    def cancel(self, reason: str = "") -> None: ...
+
+
+# Makes the gesture for a press on a field; the editor that owns the scene provides it, wiring the gesture's
+# feedback to the scene and calling ``end_gesture`` when it is over (as orange-canvas-core's document does).
+GestureFactory = Callable[[FieldItem, QPointF], Gesture]
 
 
 class MappingScene(QGraphicsScene):
@@ -52,7 +67,8 @@ class MappingScene(QGraphicsScene):
         self._width = 2 * cs.field_width + cs.min_column_gap + 2 * cs.side_margin
         self._hidden_links = 0
         self._mapped_first = False
-        self._interaction: DragLinkInteraction | None = None
+        self._interaction: Gesture | None = None
+        self._gesture_factory: GestureFactory | None = None
         self._severity_timer = QTimer(self)
         self._severity_timer.setSingleShot(True)
         self._severity_timer.setInterval(0)
@@ -307,8 +323,11 @@ class MappingScene(QGraphicsScene):
         if link is not None and link.isVisible():
             link.setSelected(True)
 
-    def interaction(self) -> DragLinkInteraction | None:
+    def interaction(self) -> Gesture | None:
         return self._interaction
+
+    def set_gesture_factory(self, factory: GestureFactory | None) -> None:
+        self._gesture_factory = factory
 
     def _on_selection(self) -> None:
         ids = self.selected_mapping_ids()
@@ -321,9 +340,9 @@ class MappingScene(QGraphicsScene):
             return
         if event.button() == Qt.MouseButton.LeftButton:
             item = self.field_item_at(event.scenePos())
-            if item is not None:
+            if item is not None and self._gesture_factory is not None:
                 self.clearSelection()
-                self._start(DragLinkInteraction(self, item, event.scenePos()))
+                self._interaction = self._gesture_factory(item, event.scenePos())
                 event.accept()
                 return
         super().mousePressEvent(event)
@@ -359,13 +378,7 @@ class MappingScene(QGraphicsScene):
             return
         super().keyPressEvent(event)
 
-    def _start(self, interaction: DragLinkInteraction) -> None:
-        self._interaction = interaction
-        interaction.status.connect(self.status)
-        interaction.refused.connect(self.refused)
-        interaction.finished.connect(self._interaction_finished)
-
-    def _interaction_finished(self) -> None:
+    def end_gesture(self) -> None:
         self._interaction = None
 
 

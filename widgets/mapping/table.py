@@ -6,7 +6,7 @@ Columns: JIRA field, direction, Bitrix24 field, applies on, transform. Fields, d
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import (
@@ -22,12 +22,12 @@ from PySide6.QtGui import QBrush, QColor, QUndoStack
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from sync_engine.profiles.schema import FieldMapping
+from sync_engine.sides import Side
 from widgets.mapping.commands import EditMappingCommand
 from widgets.mapping.items import apply_on_title, transform_title
 from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import propose_transform, transform_fits
 
-Side = Literal["jira", "bitrix24"]
 ModelIndex = QModelIndex | QPersistentModelIndex
 COL_JIRA, COL_DIRECTION, COL_B24, COL_APPLY, COL_TRANSFORM = range(5)
 CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1  # list of (text, value) for the combo delegate

@@ -7,9 +7,8 @@ The studio embeds this widget per profile: ``set_profile`` loads, ``profile()`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,14 +31,16 @@ from PySide6.QtWidgets import (
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.mapping.validate import compatible
 from sync_engine.profiles.schema import FieldMapping, Profile
+from sync_engine.sides import Side
 from widgets.mapping.commands import AddMappingCommand, EditMappingCommand, RemoveMappingCommand
 from widgets.mapping.editor import MappingEditorDialog
+from widgets.mapping.interactions import DragLinkInteraction
+from widgets.mapping.items import FieldItem
 from widgets.mapping.model import MappingModel
 from widgets.mapping.proposal import propose_mapping
-from widgets.mapping.scene import MappingScene, MappingView
+from widgets.mapping.scene import Gesture, MappingScene, MappingView
 from widgets.mapping.table import ChoiceDelegate, MappingTableModel
 
-Side = Literal["jira", "bitrix24"]
 FILTER_DELAY_MS = 120
 
 _STYLE = """
@@ -66,6 +67,7 @@ class MappingConstructor(QWidget):
         self.undo_stack = QUndoStack(self)
         self.model = MappingModel(self)
         self.scene = MappingScene(self.model, self.undo_stack, self)
+        self.scene.set_gesture_factory(self._start_link_gesture)
         self.table_model = MappingTableModel(self.model, self.undo_stack, self)
         self._filter_timers: dict[Side, QTimer] = {}
         self._build()
@@ -262,6 +264,14 @@ class MappingConstructor(QWidget):
         return panel
 
     # ------------------------------------------------------------------ public API
+    def _start_link_gesture(self, item: FieldItem, pos: QPointF) -> Gesture:
+        """The drag-to-link gesture for a press on a field; its feedback goes out through the scene."""
+        gesture = DragLinkInteraction(self.scene, item, pos, parent=self.scene)
+        gesture.status.connect(self.scene.status)
+        gesture.refused.connect(self.scene.refused)
+        gesture.finished.connect(self.scene.end_gesture)
+        return gesture
+
     def set_profile(self, profile: Profile, jira_fields: Sequence[FieldMeta], b24_fields: Sequence[FieldMeta]) -> None:
         """Loads a profile to edit; clears undo history and marks the state as saved."""
         self.undo_stack.clear()
