@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 # Each import registers its tables on Base.metadata.
 import models.connections
+import models.jobs
 import models.profiles
 import models.runs
 import models.service

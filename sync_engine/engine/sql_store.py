@@ -249,6 +249,16 @@ class SqlStateStore:
                 )
             )
 
+    def fail_interrupted_runs(self, profile: str, started_before: datetime, error: str) -> int:
+        """Runs of ``profile`` still "running" that began before ``started_before`` were cut off (their
+        process died): say so, instead of leaving them running for ever."""
+        t = _table(SyncRun)
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(update(t).where(t.c.profile == profile, t.c.status == "running",
+                                                t.c.started_at <= started_before).values(
+                status="failed", finished_at=datetime.now(UTC), error=error[:2000]))
+        return int(done.rowcount or 0)
+
     def hold_conflicts(self, profile: str, run_id: int, conflicts: Sequence[dict[str, Any]]) -> None:
         """Upsert: a conflict still open from an earlier run gets the latest values, not a twin row."""
         t = _table(SyncConflict)

@@ -8,6 +8,7 @@ the dependencies they name are closures of :func:`create_app`.
 """
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from models.runs import SyncConflict, SyncRun, SyncRunItem
 from sync_engine.conflicts import settle
 from sync_engine.connectors.base import ConnectorError
 from sync_engine.fieldtypes import FieldMeta
+from sync_engine.jobs import NewJob
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
 from sync_engine.service.inbound import (
@@ -36,7 +38,7 @@ from sync_engine.service.inbound import (
 )
 from sync_engine.service.registrations import bitrix24_events, bitrix24_hook_url
 from sync_engine.service.secrets import APPLICATION_TOKEN, WEBHOOK_SECRET
-from sync_engine.service.store import NewJob, utcnow
+from sync_engine.service.sync_jobs import SYNC
 from sync_engine.service.tokens import TokenInfo
 from sync_engine.version import __version__
 from sync_engine.workspace import WorkspaceError
@@ -95,6 +97,15 @@ def _field_json(meta: FieldMeta) -> dict[str, Any]:
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(row, default=str))
+
+
+def _job_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A job row for the API; a sync job also says its profile and the run it made."""
+    out = _jsonable(row)
+    if row["kind"] == SYNC:
+        out["profile"] = row["lane"]
+        out["run_id"] = (row.get("result") or {}).get("run_id")
+    return out
 
 
 def create_app(svc: "SyncService") -> FastAPI:
@@ -278,29 +289,30 @@ def create_app(svc: "SyncService") -> FastAPI:
         payload: dict[str, Any] = {"trigger": "manual:api", "dry_run": body.dry_run, "reconcile": body.reconcile}
         if body.jira_ids or body.bitrix24_ids:
             payload["hints"] = {"jira": body.jira_ids, "bitrix24": body.bitrix24_ids}
-        ids = await asyncio.to_thread(svc.store.add_jobs, [NewJob(name, "manual", payload, utcnow(), max_attempts=1)])
-        svc.worker.wake_slots.set()
+        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, name, payload, origin="manual", max_attempts=1)])
+        svc.worker.wake()
         return {"job_id": ids[0], "profile": name, "dry_run": body.dry_run}
 
     # -- jobs, timers ---------------------------------------------------------------------------------
     @v1.get("/jobs", dependencies=read, tags=["runs"])
     async def list_jobs(status: Annotated[str | None, Query(max_length=16)] = None,
-                        profile: Annotated[str | None, Query(max_length=100)] = None,
+                        profile: Annotated[str | None, Query(max_length=200, description="the lane")] = None,
+                        kind: Annotated[str | None, Query(max_length=64)] = None,
                         limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        rows = await asyncio.to_thread(svc.store.jobs, status=status, profile=profile, limit=limit,
+        rows = await asyncio.to_thread(svc.jobs.list, status=status, lane=profile, kind=kind, limit=limit,
                                        before_id=before_id)
-        return {"items": [_jsonable(r) for r in rows], "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+        return {"items": [_job_json(r) for r in rows], "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
 
     @v1.get("/jobs/{job_id}", dependencies=read, tags=["runs"])
     async def get_job(job_id: ID) -> dict[str, Any]:
-        rows = await asyncio.to_thread(svc.store.jobs, limit=1, before_id=job_id + 1)
-        if not rows or rows[0]["id"] != job_id:
+        row = await asyncio.to_thread(svc.jobs.get, job_id)
+        if row is None:
             raise ApiError(404, f"no job with id {job_id}")
-        return {**_jsonable(rows[0]), "error": rows[0]["last_error"]}
+        return {**_job_json(row), "error": row["last_error"]}
 
     @v1.get("/timers", dependencies=read, tags=["timers"])
     async def list_timers() -> list[dict[str, Any]]:
-        return [_jsonable(t) for t in await asyncio.to_thread(svc.store.timers)]
+        return [_jsonable(dataclasses.asdict(t)) for t in await asyncio.to_thread(svc.timers.list)]
 
     @v1.post("/timers", dependencies=write, tags=["timers"], status_code=201)
     async def add_timer(body: TimerRequest) -> dict[str, Any]:
@@ -308,16 +320,17 @@ def create_app(svc: "SyncService") -> FastAPI:
             raise ApiError(422, "give exactly one of due_at or in_seconds")
         if body.due_at is not None and body.due_at.tzinfo is None:
             raise ApiError(422, "due_at needs a time zone (e.g. 2026-12-01T09:00:00Z)")
-        due = body.due_at if body.due_at is not None else utcnow() + timedelta(seconds=body.in_seconds or 0)
+        now = svc.clock.now()
+        due = body.due_at if body.due_at is not None else now + timedelta(seconds=body.in_seconds or 0)
         try:
-            due.astimezone()
-        except (OverflowError, ValueError):
-            raise ApiError(422, "due_at is out of range") from None
+            svc.timers.check_due(due)
+        except (OverflowError, ValueError) as exc:
+            raise ApiError(422, str(exc)) from None
         if body.profile not in {r.profile.name for r in svc.routes}:
             raise ApiError(404, f"no enabled profile named {body.profile!r}")
-        name = body.name or f"once:{body.profile}:{utcnow().timestamp():.6f}"
-        spec = {"job": {"trigger": f"timer:{name}", "dry_run": body.dry_run}}
-        created = await asyncio.to_thread(svc.store.add_once, name, body.profile, due, spec)
+        name = body.name or f"once:{body.profile}:{now.timestamp():.6f}"
+        payload = {"trigger": f"timer:{name}", "dry_run": body.dry_run}
+        created = await asyncio.to_thread(svc.timers.add_once, name, body.profile, SYNC, due, payload)
         if not created:
             raise ApiError(409, f"a timer named {name!r} exists already")
         return {"name": name, "profile": body.profile, "due_at": due.isoformat()}
@@ -399,8 +412,8 @@ def create_app(svc: "SyncService") -> FastAPI:
         if not hints["jira"] and not hints["bitrix24"]:
             raise ApiError(409, "the failed item names no record to read again")
         payload = {"trigger": f"retry:item:{item_id}", "hints": hints}
-        ids = await asyncio.to_thread(svc.store.add_jobs, [NewJob(row["profile"], "manual", payload, utcnow())])
-        svc.worker.wake_slots.set()
+        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, row["profile"], payload, origin="manual")])
+        svc.worker.wake()
         return {"job_id": ids[0], "profile": row["profile"]}
 
     # -- conflicts ------------------------------------------------------------------------------------
@@ -433,8 +446,8 @@ def create_app(svc: "SyncService") -> FastAPI:
         # The engine writes the recorded choice on the pair's next run: this job.
         payload = {"trigger": f"conflict:{conflict_id}",
                    "hints": {"jira": [row["jira_id"]], "bitrix24": [row["bitrix24_id"]]}}
-        ids = await asyncio.to_thread(svc.store.add_jobs, [NewJob(row["profile"], "manual", payload, utcnow())])
-        svc.worker.wake_slots.set()
+        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, row["profile"], payload, origin="manual")])
+        svc.worker.wake()
         svc.bus.publish("conflict.resolved", conflict_id=conflict_id, profile=row["profile"])
         return {"conflict_id": conflict_id, "resolution": resolution, "job_id": ids[0]}
 
@@ -466,7 +479,7 @@ def create_app(svc: "SyncService") -> FastAPI:
             names = await asyncio.to_thread(svc.reload)
         except WorkspaceError as exc:
             raise ApiError(422, f"reload refused, the running profiles stay: {exc}") from None
-        await svc.worker.drop_sessions()
+        await svc.sync.sessions.retire()
         return {"profiles": names}
 
     @v1.get("/status", dependencies=read, tags=["service"])
@@ -504,7 +517,7 @@ def create_app(svc: "SyncService") -> FastAPI:
         if event is None:
             return JSONResponse({"ignored": True})
         stored = await asyncio.to_thread(svc.accept, connection, event, "webhook")
-        svc.worker.wake_router.set()
+        svc.wake_router.set()
         return JSONResponse({"stored": stored})
 
     @app.post("/hooks/bitrix24/{connection}", tags=["hooks"], include_in_schema=False)
@@ -520,7 +533,7 @@ def create_app(svc: "SyncService") -> FastAPI:
         if event is None:
             return JSONResponse({"ignored": True})
         stored = await asyncio.to_thread(svc.accept, connection, event, "webhook")
-        svc.worker.wake_router.set()
+        svc.wake_router.set()
         return JSONResponse({"stored": stored})
 
     # -- operations -----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from sync_engine.clock import Clock, OffsetFileClock, SystemClock
+
 
 class ConfigError(ValueError):
     """A setting is wrong; the message names it."""
@@ -35,6 +37,12 @@ class ServiceConfig:
     max_attempts: int = 5
     log_level: str = "INFO"
     json_logs: bool = True
+    run_requests: int = 2  # Bitrix24 requests of a typical event run (one read of records and partners, one write)
+    job_plugins: tuple[str, ...] = ()  # extra job kinds, "module:factory" each
+    clock_offset_file: str | None = None  # rehearsals and tests: the service lives this many seconds ahead
+
+    def clock(self) -> Clock:
+        return OffsetFileClock(Path(self.clock_offset_file)) if self.clock_offset_file else SystemClock()
 
     def validate(self) -> ServiceConfig:
         if not 0 <= self.port <= 65535:
@@ -52,6 +60,8 @@ class ServiceConfig:
             raise ConfigError("debounce_seconds and stop_timeout_seconds must be >= 0")
         if self.max_attempts < 1:
             raise ConfigError("max_attempts must be >= 1")
+        if self.run_requests < 0:
+            raise ConfigError("run_requests must be >= 0")
         return self
 
     @property
@@ -78,6 +88,8 @@ def load_config(path: str | None, overrides: Mapping[str, Any]) -> ServiceConfig
             raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
         values.update(doc)
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("job_plugins"), list):
+        values["job_plugins"] = tuple(str(v) for v in values["job_plugins"])
     try:
         config = replace(ServiceConfig(), **values)
     except TypeError as exc:

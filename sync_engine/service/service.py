@@ -22,6 +22,7 @@ import uvicorn
 
 from sync_engine.connectors.base import ConnectorError
 from sync_engine.connectors.bitrix24 import Bitrix24Connector
+from sync_engine.jobs import FiredTimer, JobBatch, JobHandler, JobStore, JobWorker, TimerStore
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
 from sync_engine.service import registrations
@@ -29,12 +30,14 @@ from sync_engine.service.bus import EventBus
 from sync_engine.service.config import ServiceConfig
 from sync_engine.service.inbound import InboundEvent, parse_offline
 from sync_engine.service.metrics import Metrics
+from sync_engine.service.plugins import load_handlers
+from sync_engine.service.router import Router
 from sync_engine.service.routing import RoutedProfile
 from sync_engine.service.sdnotify import SdNotifier
 from sync_engine.service.secrets import APPLICATION_TOKEN, WEBHOOK_SECRET, ServiceSecrets
 from sync_engine.service.store import ServiceStore, utcnow
+from sync_engine.service.sync_jobs import SYNC, SyncJobHandler, rearm, schedule_timers
 from sync_engine.service.tokens import TokenStore
-from sync_engine.service.worker import Worker, schedule_timers
 from sync_engine.serving import EmbeddedServer, bind_socket
 from sync_engine.workspace import Workspace, WorkspaceError
 
@@ -54,7 +57,16 @@ class SyncService:
         self.notifier = notifier or SdNotifier()
         self.routes: list[RoutedProfile] = []
         self.registrations: dict[str, registrations.Outcome] = {}
-        self.worker = Worker(ws, self.store, config, self.metrics, self.bus, lambda: self.routes)
+        self.clock = config.clock()
+        self.jobs = JobStore(ws.engine, self.clock)
+        self.timers = TimerStore(self.jobs)
+        self.router = Router(self.store, self.jobs, config, lambda: self.routes)
+        self.sync = SyncJobHandler(ws, config, self.metrics, self.bus, lambda: self.routes)
+        handlers: list[JobHandler] = [self.sync, *load_handlers(config.job_plugins, self)]
+        self.worker = JobWorker(self.jobs, handlers, owner=config.instance_id, lease_seconds=config.lease_seconds,
+                                slots=config.workers, poll_seconds=config.poll_seconds, rearm=rearm,
+                                observer=_Observer(self.bus), timer_poll_seconds=min(1.0, config.poll_seconds * 2))
+        self.wake_router = asyncio.Event()
         self.url: str | None = None
         self.started_at = time.monotonic()
         self._stop = asyncio.Event()
@@ -77,7 +89,7 @@ class SyncService:
         """Re-read profiles from the database; the old set stays when the new one does not resolve."""
         routes = self.build_routes(self.ws.profiles())
         self.routes = routes
-        self.store.sync_schedules(schedule_timers(routes, utcnow()))
+        self.timers.sync_schedules(schedule_timers(routes, self.clock.now()), job_kind=SYNC)
         names = [r.profile.name for r in routes]
         log.info("profiles loaded: %s", ", ".join(names) or "none")
         self.bus.publish("profiles.reloaded", profiles=names)
@@ -87,7 +99,7 @@ class SyncService:
         self.notifier.reloading()
         try:
             await asyncio.to_thread(self.reload)
-            await self.worker.drop_sessions()
+            await self.sync.sessions.retire()
         except (WorkspaceError, ValueError) as exc:
             log.error("reload refused, keeping the running profiles: %s", exc)
         finally:
@@ -167,7 +179,7 @@ class SyncService:
                     "process_id": answer.get("process_id"),
                     "message_id": [str(r.get("MESSAGE_ID")) for r in events if isinstance(r, dict)]})
                 taken += len(events)
-                self.worker.wake_router.set()
+                self.wake_router.set()
         finally:
             await conn.aclose()
 
@@ -183,6 +195,21 @@ class SyncService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.config.offline_poll_seconds)
 
+    # -- routing stored events to jobs ---------------------------------------------------------------------
+    async def _router_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                n = await asyncio.to_thread(self.router.route_batch)
+            except Exception:
+                log.exception("routing stored events failed")
+                n = 0
+            if n:
+                self.worker.wake()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake_router.wait(), self.config.poll_seconds)
+            self.wake_router.clear()
+
     async def _watchdog_loop(self) -> None:
         assert self.notifier.watchdog_seconds
         while not self._stop.is_set():
@@ -192,9 +219,9 @@ class SyncService:
 
     # -- health -----------------------------------------------------------------------------------------
     def gauges(self) -> dict[str, float]:
-        oldest = self.store.oldest_waiting()
+        oldest = self.jobs.oldest_waiting()
         counts = self.store.inbox_counts()
-        return {"b24s_queue_depth": float(self.store.queue_depth()),
+        return {"b24s_queue_depth": float(self.jobs.queue_depth()),
                 "b24s_inbox_unrouted": float(counts.get("new", 0)),
                 "b24s_lag_seconds": max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0,
                 "b24s_up": 1.0}
@@ -204,7 +231,7 @@ class SyncService:
             return self._ready_cache[1]
         checks: dict[str, Any] = {}
         try:
-            await asyncio.to_thread(self.store.queue_depth)
+            await asyncio.to_thread(self.jobs.queue_depth)
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
@@ -271,6 +298,7 @@ class SyncService:
             await asyncio.sleep(0.01)
         if self.config.register:
             await self.reconcile()
+        self._tasks.append(asyncio.create_task(self._router_loop(), name="b24s-router"))
         self.worker.start()
         self._tasks.append(asyncio.create_task(self._offline_loop()))
         if self.notifier.watchdog_seconds:
@@ -289,3 +317,20 @@ class SyncService:
         server.should_exit = True
         await server_task
         log.info("stopped")
+
+
+class _Observer:
+    """The queue's doings, on the service's event stream (``/api/v1/events``) and in its log."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+
+    def timer_fired(self, timer: FiredTimer) -> None:
+        log.info("timer %s fired for lane %s (%s)", timer.name, timer.lane, timer.job_kind)
+        self.bus.publish("timer.fired", name=timer.name, lane=timer.lane, job_kind=timer.job_kind, job_id=timer.job_id,
+                         profile=timer.lane if timer.job_kind == SYNC else None)
+
+    def batch_finished(self, batch: JobBatch, error: str | None) -> None:
+        if batch.kind != SYNC:  # sync runs announce themselves (run.finished / run.failed) with their summary
+            self.bus.publish("job.finished", job_kind=batch.kind, lane=batch.lane, jobs=[j.id for j in batch.jobs],
+                             error=error)

@@ -29,7 +29,7 @@ from sync_engine.service.logs import JsonFormatter, bind, scrub
 from sync_engine.service.metrics import Metrics
 from sync_engine.service.routing import RoutedProfile, fire_filter, merge_events, route
 from sync_engine.service.sdnotify import SdNotifier
-from sync_engine.service.worker import rearm, schedule_timers
+from sync_engine.service.sync_jobs import rearm, schedule_timers
 
 
 def routes() -> list[RoutedProfile]:
@@ -165,7 +165,8 @@ def test_config_file_and_overrides(tmp_path: Path) -> None:
 def test_schedule_timers_follow_the_profiles_triggers() -> None:
     now = datetime(2026, 11, 26, 10, 2, 30, tzinfo=UTC)
     timers = schedule_timers(routes(), now)
-    by_profile = {profile: (name, spec, due) for name, (profile, spec, due) in timers.items()}
+    by_profile = {t.lane: (name, t.schedule, t.first_due) for name, t in timers.items()}
+    assert {t.job_kind for t in timers.values()} == {"sync"}
     _, spec, due = by_profile["purchase-requests"]
     assert due == now + timedelta(seconds=300)  # first slot one interval out: a restart does not run everything
     assert schedule_timers(routes(), now + timedelta(hours=1)).keys() == timers.keys()  # names are stable

@@ -104,21 +104,21 @@ def test_a_timer_due_during_a_restart_fires_exactly_once(
         again = c.post("/api/v1/timers", json={"profile": PROFILE, "name": "restart-timer", "in_seconds": 2})
         assert again.status_code == 409
     assert svc.stop() == 0
-    assert scalar(env, "SELECT fired_count FROM service_timers WHERE name = 'restart-timer'") == 0
+    assert scalar(env, "SELECT fired_count FROM job_timers WHERE name = 'restart-timer'") == 0
 
-    jobs_sql = "SELECT count(*) FROM service_jobs WHERE kind = 'timer'"
+    jobs_sql = "SELECT count(*) FROM jobs WHERE origin = 'timer'"
     import time
 
     time.sleep(2.5)  # the timer falls due while nothing runs
     svc = services(env, port=port)
-    wait_for(lambda: scalar(env, "SELECT count(*) FROM service_jobs WHERE kind = 'timer' AND status = 'done'"),
+    wait_for(lambda: scalar(env, "SELECT count(*) FROM jobs WHERE origin = 'timer' AND status = 'done'"),
              60, what="the timer's job to run")
     assert svc.stop() == 0
     svc = services(env, port=port)
     time.sleep(3)
     assert svc.stop() == 0
     assert scalar(env, jobs_sql) == 1
-    assert scalar(env, "SELECT fired_count FROM service_timers WHERE name = 'restart-timer'") == 1
+    assert scalar(env, "SELECT fired_count FROM job_timers WHERE name = 'restart-timer'") == 1
 
 
 @pytest.mark.slow

@@ -60,7 +60,7 @@ def test_two_instances_share_500_events_and_survive_a_sigkill(
     for n in range(500):
         if n >= 250 and a.proc.poll() is None:
             with engine.connect() as conn:
-                holder = conn.execute(text("SELECT owner FROM service_profile_leases WHERE profile = :p"),
+                holder = conn.execute(text("SELECT owner FROM job_lanes WHERE lane = :p"),
                                       {"p": PROFILE}).scalar()
             killed_holding = holder == a.ready["instance"]
             if killed_holding or n == 450:
@@ -74,7 +74,7 @@ def test_two_instances_share_500_events_and_survive_a_sigkill(
         def settled() -> bool:
             with engine.connect() as conn:
                 unrouted = conn.execute(text("SELECT count(*) FROM service_inbox WHERE status = 'new'")).scalar()
-                open_jobs = conn.execute(text("SELECT count(*) FROM service_jobs "
+                open_jobs = conn.execute(text("SELECT count(*) FROM jobs "
                                               "WHERE status IN ('pending', 'running')")).scalar()
             return unrouted == 0 and open_jobs == 0
 
@@ -82,12 +82,12 @@ def test_two_instances_share_500_events_and_survive_a_sigkill(
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM service_inbox")).scalar() == 500
             statuses: dict[str, int] = {str(r[0]): int(r[1]) for r in conn.execute(
-                text("SELECT status, count(*) FROM service_jobs GROUP BY status"))}
+                text("SELECT status, count(*) FROM jobs GROUP BY status"))}
             assert statuses == {"done": 500}, statuses
             runs = conn.execute(text("SELECT id, status, started_at, finished_at FROM sync_runs "
                                      "WHERE profile = :p ORDER BY started_at"), {"p": PROFILE}).all()
-            owners = {r[0] for r in conn.execute(text("SELECT DISTINCT owner FROM service_profile_leases"))}
-            taken_over = int(conn.execute(text("SELECT count(*) FROM service_jobs WHERE attempts > 1")).scalar_one())
+            owners = {r[0] for r in conn.execute(text("SELECT DISTINCT owner FROM job_lanes"))}
+            taken_over = int(conn.execute(text("SELECT count(*) FROM jobs WHERE attempts > 1")).scalar_one())
     finally:
         engine.dispose()
     finished = [r for r in runs if r.status == "ok"]

@@ -58,14 +58,14 @@ def test_sigterm_releases_a_run_it_cannot_finish_in_time(
 
         def status() -> str:
             with engine.connect() as conn:
-                return str(conn.execute(text("SELECT status FROM service_jobs WHERE id = :i"), {"i": job_id}).scalar())
+                return str(conn.execute(text("SELECT status FROM jobs WHERE id = :i"), {"i": job_id}).scalar())
 
         wait_for(lambda: status() == "running", 20, what="the run to start")
         assert svc.stop(timeout=30) == 0
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT status, owner, attempts FROM service_jobs WHERE id = :i"),
+            row = conn.execute(text("SELECT status, owner, attempts FROM jobs WHERE id = :i"),
                                {"i": job_id}).one()
-            leases = conn.execute(text("SELECT count(*) FROM service_profile_leases WHERE owner IS NOT NULL")).scalar()
+            leases = conn.execute(text("SELECT count(*) FROM job_lanes WHERE owner IS NOT NULL")).scalar()
         assert (row.status, row.owner, row.attempts) == ("pending", None, 0)
         assert leases == 0
     finally:
