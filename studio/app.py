@@ -34,14 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.self_test and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import qasync
     from PySide6.QtWidgets import QApplication
 
+    from studio.eventloop import close_loop, make_loop
     from studio.i18n import install_translator
     from studio.main_window import MainWindow
     from studio.session import StudioSession, open_session
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Bitrix24–JIRA Studio")
     app.setOrganizationName("b24-jira-studio")
     app.setApplicationVersion(__version__)
@@ -51,8 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from resources import root as resources_root
 
     app.setWindowIcon(QIcon(str(resources_root() / "icons" / "b24-jira-studio.svg")))
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    loop = make_loop(app)
     mode = "demo" if args.demo else "remote" if args.service else "local"
     window = MainWindow(mode=mode)
     width, _, height = args.size.partition("x")
@@ -84,17 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         session = loop.run_until_complete(start())
         print(f"backend ready after {time.monotonic() - started:.3f} s")
         session.close()
+        close_loop(loop)
         return 0
     if args.self_test:
         from studio.self_test import self_test
 
         code = loop.run_until_complete(self_test(window, args.screenshots))
         assert session is not None
+        window.stop_following()
         session.close()
+        close_loop(loop)
         return code
     loop.run_until_complete(window.closed_future())
     assert session is not None
     session.close()
+    close_loop(loop)
     return 0
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sync_engine.settings.schema import RuntimeSettings
+
 if TYPE_CHECKING:
     from studio.backend import Backend
 
@@ -23,11 +25,10 @@ class StudioSession:
     sandbox_info: dict[str, Any] = field(default_factory=dict)
     temp_dir: Path | None = None
     notes: list[str] = field(default_factory=list)  # things the user should know (e.g. no OS keyring)
+    settings: RuntimeSettings = field(default_factory=RuntimeSettings)
 
     def close(self) -> None:
-        ws = getattr(self.backend, "ws", None)
-        if ws is not None:
-            ws.close()
+        self.backend.shutdown()
         if self.sandbox is not None:
             self.sandbox.stop()
         if self.temp_dir is not None:
@@ -36,7 +37,7 @@ class StudioSession:
 
 def open_demo() -> StudioSession:
     """Twins with the demo seed in this process, a throw-away SQLite DB, demo connections and profiles."""
-    from studio.backend import LocalBackend
+    from studio.local_backend import LocalBackend
     from sync_engine.demo import install_demo as setup
     from sync_engine.sandbox.server import Sandbox, SandboxOptions
     from sync_engine.secrets import SecretStore, choose_backend
@@ -52,9 +53,9 @@ def open_demo() -> StudioSession:
 
 def open_session(args: argparse.Namespace) -> StudioSession:
     """Blocking (imports the engine, may start the twins): the app calls it off the UI thread."""
-    from studio.backend import LocalBackend
+    from studio.local_backend import LocalBackend
     from sync_engine.secrets import SECRET_STORE_ENV, SecretStore, choose_backend
-    from sync_engine.settings import Settings
+    from sync_engine.settings import Settings, load_settings
     from sync_engine.workspace import Workspace
 
     if args.demo:
@@ -67,5 +68,6 @@ def open_session(args: argparse.Namespace) -> StudioSession:
     settings = Settings.resolve(cli_db=args.db, env=os.environ)
     notes: list[str] = []
     backend = choose_backend(os.environ.get(SECRET_STORE_ENV, "auto"), settings.data_dir, warn=notes.append)
-    ws = Workspace.open(settings.db_url, SecretStore(backend))
-    return StudioSession(LocalBackend(ws), "local", settings.db_url, notes=notes)
+    runtime = load_settings(env=os.environ)
+    ws = Workspace.open(settings.db_url, SecretStore(backend), runtime)
+    return StudioSession(LocalBackend(ws), "local", settings.db_url, notes=notes, settings=runtime)

@@ -15,7 +15,9 @@ from sync_engine.version import __version__
 
 __all__ = ["CliError", "build_parser", "main"]
 
-COMMAND_MODULES = ("sandbox", "connections", "profiles", "run", "conflicts", "demo_setup", "serve", "remote")
+COMMAND_MODULES = (
+    "sandbox", "connections", "profiles", "run", "conflicts", "demo_setup", "serve", "remote", "settings",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,28 +11,29 @@ from typing import Any
 
 from sync_engine.engine.runner import Hints
 from sync_engine.sides import Side
+from sync_engine.views.conflicts import ConflictView
 from sync_engine.workspace import Workspace, WorkspaceError
 
 CHOICES = ("jira", "bitrix24", "value")
 
 
 async def settle(ws: Workspace, conflict_id: int, choice: str, value: Any = None, who: str | None = None
-                 ) -> dict[str, Any]:
-    """Record the choice for open conflict ``conflict_id``; returns the conflict row."""
+                 ) -> ConflictView:
+    """Record the choice for open conflict ``conflict_id``; returns the conflict as it was."""
     if choice not in CHOICES:
         raise WorkspaceError(f"choice must be one of {', '.join(CHOICES)}, not {choice!r}")
-    row = next((c for c in ws.store.open_conflicts() if int(c["id"]) == int(conflict_id)), None)
-    if row is None:
+    row = ws.store.conflict(int(conflict_id))
+    if row is None or row.resolved:
         raise WorkspaceError(f"no open conflict with id {conflict_id}")
     if choice == "value":
-        profile = ws.profile(str(row["profile"]))
-        mapping = next((m for m in profile.mappings if m.id == row["rule"]), None)
+        profile = ws.profile(row.profile)
+        mapping = next((m for m in profile.mappings if m.id == row.rule), None)
         if mapping is None or not mapping.jira_field:
-            raise WorkspaceError(f"mapping {row['rule']!r} has no JIRA field to write a chosen value to")
+            raise WorkspaceError(f"mapping {row.rule!r} has no JIRA field to write a chosen value to")
         session = await ws.open_profile(profile.name)
         try:
             (result,) = await session.jira.update_many(session.jira_scope,
-                                                       [(str(row["jira_id"]), {mapping.jira_field: value})])
+                                                       [(row.jira_id, {mapping.jira_field: value})])
         finally:
             await session.aclose()
         if not result.ok:
@@ -45,8 +46,8 @@ async def resolve_conflict(ws: Workspace, conflict_id: int, choice: str, value: 
                            who: str | None = None) -> dict[str, Any]:
     """Settle, then run the profile for just that pair so the choice lands now."""
     row = await settle(ws, conflict_id, choice, value, who)
-    hints = Hints(jira={str(row["jira_id"])}, bitrix24={str(row["bitrix24_id"])})
-    summary, _ = await ws.run(str(row["profile"]), trigger=f"conflict:{conflict_id}", hints=hints)
+    hints = Hints(jira={row.jira_id}, bitrix24={row.bitrix24_id})
+    summary, _ = await ws.run(row.profile, trigger=f"conflict:{conflict_id}", hints=hints)
     if summary.error:
         raise WorkspaceError(f"the choice is recorded, but the run that writes it failed: {summary.error}")
     return {"id": conflict_id, "choice": choice, "run": summary.as_json()}

@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
@@ -143,6 +143,21 @@ class SecretStore:
                 f"{env_var_for(parsed.key)} and use {env_ref(parsed.key)!r}"
             )
         return value
+
+    def location(self, ref: str) -> tuple[Literal["keyring", "file", "env"], str]:
+        """Where the secret behind ``ref`` is kept, for people: (``keyring``, ``file`` or ``env``; the detail).
+
+        The reference alone cannot tell: a ``keyring:`` reference is served by whichever backend this store
+        uses, the system keyring or (where none exists) the private file.
+        """
+        parsed = parse_secret_ref(ref)
+        if parsed.kind == "env":
+            return "env", f"environment variable {parsed.key}"
+        backend = self._backend
+        file_path = getattr(backend, "file_path", None) if backend is not None else None
+        if file_path:
+            return "file", f"private file {file_path}"
+        return "keyring", "system keyring" if backend is None else f"system keyring ({type(backend).__name__})"
 
     def delete(self, ref: str) -> None:
         """Forget a keyring secret (already absent is fine). ``env:`` refs are left alone: not ours to unset."""

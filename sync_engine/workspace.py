@@ -10,20 +10,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine
 
-from models import repository
-from models.connections import Connection
-from models.db import open_database, session_factory
-from models.profiles import SyncProfile
+from models.db import open_database
 from models.secret_refs import env_ref, env_var_for
 from sync_engine.connectors.base import ConnectorError
-from sync_engine.connectors.bitrix24 import PORTAL_BURST, PORTAL_RATE, Bitrix24Connector
+from sync_engine.connectors.bitrix24 import Bitrix24Connector
 from sync_engine.connectors.jira import JiraConnector
 from sync_engine.connectors.ratelimit import LeakyBucket
 from sync_engine.engine.applier import Sides
@@ -32,35 +29,21 @@ from sync_engine.engine.directory import StoreLinks, UserTable, fill_users
 from sync_engine.engine.plan import Plan
 from sync_engine.engine.planner import PlanInput
 from sync_engine.engine.runner import Hints, Runner
-from sync_engine.engine.sql_store import SqlStateStore
 from sync_engine.engine.state import RunSummary
 from sync_engine.fieldtypes import FieldMeta
 from sync_engine.profiles.schema import Profile, RelatedEntityTransform, UserByEmailTransform
+from sync_engine.progress import Progress, no_progress
 from sync_engine.secrets import SecretStore
+from sync_engine.settings.schema import RuntimeSettings
+from sync_engine.store.connections import ConnectionInfo, ConnectionStore
+from sync_engine.store.profiles import ProfileStore
+from sync_engine.store.state import SqlStateStore
+from sync_engine.views.connections import ConnectionTest
+from sync_engine.views.runs import ScopeSample, ScopeSide
 
 
 class WorkspaceError(Exception):
     """A user-facing problem (unknown profile or connection, ambiguous default, ...)."""
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """A connection as shown to people and APIs: never the secret, only where it lives."""
-
-    name: str
-    system: str
-    flavour: str
-    base_url: str
-    username: str | None
-    secret_ref: str
-    verify_tls: bool
-    ca_file: str | None
-    settings: Mapping[str, Any]
-
-    @classmethod
-    def of(cls, c: Connection) -> ConnectionInfo:
-        return cls(c.name, c.system, c.flavour, c.base_url, c.username, c.secret_ref, c.verify_tls, c.ca_file,
-                   dict(c.settings or {}))
 
 
 def split_webhook_url(url: str) -> tuple[str, str, str]:
@@ -80,17 +63,23 @@ def split_webhook_url(url: str) -> tuple[str, str, str]:
 
 
 class Workspace:
-    def __init__(self, engine: Engine, secrets: SecretStore | None = None) -> None:
+    def __init__(self, engine: Engine, secrets: SecretStore | None = None,
+                 settings: RuntimeSettings | None = None) -> None:
         self.engine = engine
         self.secrets = secrets or SecretStore()
-        self.sessions = session_factory(engine)
-        self.store = SqlStateStore(engine)
+        self.settings = settings or RuntimeSettings()
+        engine_settings = self.settings.engine
+        self.store = SqlStateStore(engine, retry_backoff=lambda attempts: timedelta(seconds=min(
+            engine_settings.item_retry_cap_s, engine_settings.item_retry_base_s * 2 ** max(0, attempts - 1))))
+        self.connection_store = ConnectionStore(engine)
+        self.profile_store = ProfileStore(engine)
         # One pacer per portal: every profile's connector to it draws on the portal's single request budget.
         self._pacers: dict[str, LeakyBucket] = {}
 
     @classmethod
-    def open(cls, db_url: str, secrets: SecretStore | None = None) -> Workspace:
-        return cls(open_database(db_url), secrets)
+    def open(cls, db_url: str, secrets: SecretStore | None = None, settings: RuntimeSettings | None = None
+             ) -> Workspace:
+        return cls(open_database(db_url), secrets, settings)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -128,16 +117,12 @@ class Workspace:
             ref = env_ref(name)
         else:
             raise WorkspaceError(f"no secret given for {name!r}: pass one, or set {env_var_for(name)}")
-        with self.sessions.begin() as session:
-            conn = repository.add_connection(
-                session, name=name, system=system, flavour=flavour, base_url=base_url, secret_ref=ref,
-                username=username, verify_tls=verify_tls, ca_file=ca_file, settings=extra,
-            )
-            return ConnectionInfo.of(conn)
+        return self.connection_store.add(name=name, system=system, flavour=flavour, base_url=base_url,
+                                         secret_ref=ref, username=username, verify_tls=verify_tls, ca_file=ca_file,
+                                         settings=extra)
 
     def connections(self, system: str | None = None) -> list[ConnectionInfo]:
-        with self.sessions() as session:
-            return [ConnectionInfo.of(c) for c in repository.list_connections(session, system)]
+        return self.connection_store.list(system)
 
     def connection(self, name: str, system: str | None = None) -> ConnectionInfo:
         """By name; ``default`` picks the only connection of ``system``."""
@@ -156,8 +141,7 @@ class Workspace:
 
     def remove_connection(self, name: str) -> None:
         info = self.connection(name)
-        with self.sessions.begin() as session:
-            repository.delete_connection(session, name)
+        self.connection_store.remove(name)
         if info.secret_ref.startswith("keyring:"):
             self.secrets.delete(info.secret_ref)
 
@@ -168,13 +152,14 @@ class Workspace:
             flavour = info.flavour if info.flavour in ("server", "cloud") else None
             return JiraConnector(info.base_url, user=info.username, token=secret, flavour=flavour,  # type: ignore[arg-type]
                                  verify=verify)
-        pacer = self._pacers.setdefault(info.base_url, LeakyBucket(PORTAL_RATE, PORTAL_BURST))
+        portal = self.settings.bitrix24
+        pacer = self._pacers.setdefault(info.base_url, LeakyBucket(portal.rate_per_s, portal.burst))
         if info.flavour == "oauth":
             return Bitrix24Connector.oauth(f"{info.base_url}/rest/", secret, verify=verify, pacer=pacer)
         user_id = str(info.settings.get("user_id", "1"))
         return Bitrix24Connector(f"{info.base_url}/rest/{user_id}/{secret}/", verify=verify, pacer=pacer)
 
-    async def test_connection(self, name: str) -> dict[str, Any]:
+    async def test_connection(self, name: str) -> ConnectionTest:
         """What "Test connection" shows: server or portal and who we are there."""
         info = self.connection(name)
         conn = self.connector(info)
@@ -182,44 +167,32 @@ class Workspace:
             if isinstance(conn, JiraConnector):
                 server = await conn.server_info()
                 me = await conn.whoami()
-                return {"name": name, "system": "jira", "server": server.title, "version": server.version,
-                        "deployment": server.deployment_type, "user": me.display_name, "email": me.email,
-                        "api_calls": conn.api_calls}
+                return ConnectionTest(name=name, system="jira", server=server.title, version=server.version,
+                                      deployment=server.deployment_type, user=me.display_name, email=me.email,
+                                      api_calls=conn.api_calls)
             profile = await conn.profile()
-            return {"name": name, "system": "bitrix24", "portal": profile.domain, "user": profile.name,
-                    "email": profile.email, "admin": profile.is_admin, "api_calls": conn.api_calls}
+            return ConnectionTest(name=name, system="bitrix24", portal=profile.domain, user=profile.name,
+                                  email=profile.email, admin=profile.is_admin, api_calls=conn.api_calls)
         finally:
             await conn.aclose()
 
     # -- profiles -----------------------------------------------------------------------------------
     def save_profiles(self, profiles: Sequence[Profile]) -> None:
         """Insert or replace, all in one transaction (an import either lands whole or not at all)."""
-        with self.sessions.begin() as session:
-            for profile in profiles:
-                doc = profile.model_dump(mode="json")
-                row = session.scalar(select(SyncProfile).where(SyncProfile.name == profile.name))
-                if row is None:
-                    session.add(SyncProfile(name=profile.name, document=doc, version=1))
-                elif row.document != doc:
-                    row.document = doc
-                    row.version += 1
+        self.profile_store.save(profiles)
 
     def profiles(self) -> list[Profile]:
-        with self.sessions() as session:
-            rows = session.scalars(select(SyncProfile).order_by(SyncProfile.name))
-            return [Profile.model_validate(r.document) for r in rows]
+        return self.profile_store.list()
 
     def profile(self, name: str) -> Profile:
-        with self.sessions() as session:
-            row = session.scalar(select(SyncProfile).where(SyncProfile.name == name))
-            if row is None:
-                known = ", ".join(p.name for p in self.profiles()) or "none yet"
-                raise WorkspaceError(f"no profile named {name!r} (known: {known})")
-            return Profile.model_validate(row.document)
+        found = self.profile_store.get(name)
+        if found is None:
+            known = ", ".join(p.name for p in self.profiles()) or "none yet"
+            raise WorkspaceError(f"no profile named {name!r} (known: {known})")
+        return found
 
     def delete_profile(self, name: str) -> None:
-        with self.sessions.begin() as session:
-            session.execute(delete(SyncProfile).where(SyncProfile.name == name))
+        self.profile_store.delete(name)
 
     # -- looking at a profile's sides -------------------------------------------------------------------
     def _side_connectors(self, profile: Profile) -> tuple[JiraConnector | Bitrix24Connector, ...]:
@@ -236,10 +209,10 @@ class Workspace:
             await jira.aclose()
             await b24.aclose()
 
-    async def sample_scope(self, profile: Profile, first: int = 5) -> dict[str, Any]:
+    async def sample_scope(self, profile: Profile, first: int = 5) -> ScopeSample:
         """How many records each side's scope holds, with the first few (the scope editor's Test)."""
         jira, b24 = self._side_connectors(profile)
-        out: dict[str, Any] = {}
+        out: dict[str, ScopeSide] = {}
         try:
             jscope, bscope = scopes(profile)
             for side, conn, scope in (("jira", jira, jscope), ("bitrix24", b24, bscope)):
@@ -252,8 +225,8 @@ class Workspace:
                         title = f.get("summary") or f.get("TITLE") or f.get("NAME") or f.get("title") \
                             or f.get("name") or ""
                         shown.append({"id": str(rec.key or rec.id), "title": str(title)})
-                out[side] = {"count": count, "first": shown}
-            return out
+                out[side] = ScopeSide(count=count, first=shown)
+            return ScopeSample(jira=out["jira"], bitrix24=out["bitrix24"])
         finally:
             await jira.aclose()
             await b24.aclose()
@@ -266,15 +239,17 @@ class Workspace:
         jira = self.connector(jira_info)
         b24 = self.connector(b24_info)
         assert isinstance(jira, JiraConnector) and isinstance(b24, Bitrix24Connector)
-        return ProfileSession(self, profile, jira, b24, jira_info, b24_info)
+        return ProfileSession(self, profile, jira, b24, jira_info, b24_info,
+                              metadata_max_age=self.settings.engine.metadata_max_age_s)
 
     async def run(
         self, name: str, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None,
-        reconcile: bool = False,
+        reconcile: bool = False, progress: Progress = no_progress,
     ) -> tuple[RunSummary, Plan]:
         session = await self.open_profile(name)
         try:
-            return await session.run(dry_run=dry_run, trigger=trigger, hints=hints, reconcile=reconcile)
+            return await session.run(dry_run=dry_run, trigger=trigger, hints=hints, reconcile=reconcile,
+                                     progress=progress)
         finally:
             await session.aclose()
 
@@ -309,9 +284,6 @@ class Workspace:
         return order
 
 
-METADATA_MAX_AGE_S = 300.0
-
-
 class ProfileSession:
     """A profile with live connectors; keeps field metadata and user lookups between runs.
 
@@ -321,8 +293,7 @@ class ProfileSession:
     """
 
     def __init__(self, ws: Workspace, profile: Profile, jira: JiraConnector, bitrix24: Bitrix24Connector,
-                 jira_info: ConnectionInfo, b24_info: ConnectionInfo, *,
-                 metadata_max_age: float = METADATA_MAX_AGE_S) -> None:
+                 jira_info: ConnectionInfo, b24_info: ConnectionInfo, *, metadata_max_age: float) -> None:
         self.ws = ws
         self.profile = profile
         self.jira = jira
@@ -342,7 +313,7 @@ class ProfileSession:
         return out
 
     async def run(self, *, dry_run: bool = False, trigger: str = "manual", hints: Hints | None = None,
-                  reconcile: bool = False) -> tuple[RunSummary, Plan]:
+                  reconcile: bool = False, progress: Progress = no_progress) -> tuple[RunSummary, Plan]:
         jira_fields, b24_fields = await self.describe()
         links = StoreLinks(self.ws.store.all_links, self._summary_rules())
         env = Environment(users=self.users, links=links, jira_tz=self._tz_jira, bitrix24_tz=self._tz_b24)
@@ -365,7 +336,8 @@ class ProfileSession:
             await self._bitrix24_people_by_email()
 
         sides = Sides(self.jira, self.bitrix24, self.jira_scope, self.b24_scope)
-        runner = Runner(spec, sides, self.ws.store, prepare=prepare)
+        runner = Runner(spec, sides, self.ws.store, prepare=prepare, progress=progress,
+                        overlap=timedelta(seconds=self.ws.settings.engine.cursor_overlap_s))
         return await runner.run(trigger=trigger, dry_run=dry_run, hints=hints, reconcile=reconcile)
 
     async def describe(self) -> tuple[list[FieldMeta], list[FieldMeta]]:

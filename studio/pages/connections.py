@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ops import run_op
+from studio.changes import Change
+from studio.context import StudioContext
+from studio.pages.base import Page
+from sync_engine.views.connections import ConnectionTest, ConnectionView
 
 
 class ConnectionDialog(QDialog):
@@ -69,8 +72,8 @@ class ConnectionDialog(QDialog):
         ca_row.addWidget(self.ca_file)
         ca_row.addWidget(browse)
         form.addRow(self.tr("CA file"), ca_row)
-        self.note = QLabel(self.tr("The secret is stored in the system keyring, never in the database; "
-                                   "it is not shown again."))
+        self.note = QLabel(self.tr("The secret is kept out of the database (in the system keyring, or where "
+                                   "none exists in a file only you can read); it is not shown again."))
         self.note.setWordWrap(True)
         self.note.setProperty("class", "hint")
         form.addRow(self.note)
@@ -136,17 +139,18 @@ class ConnectionDialog(QDialog):
         }
 
 
-class ConnectionsPage(QWidget):
-    def __init__(self, window: Any) -> None:
-        super().__init__()
-        self.window_ = window
-        self.items: list[dict[str, Any]] = []
+class ConnectionsPage(Page):
+    watches = Change.CONNECTIONS
+
+    def __init__(self, ctx: StudioContext) -> None:
+        super().__init__(ctx)
+        self.items: list[ConnectionView] = []
         layout = QVBoxLayout(self)
         title = QLabel(self.tr("Connections"))
         title.setProperty("class", "pageTitle")
         layout.addWidget(title)
         hint = QLabel(self.tr("The JIRA instances and Bitrix24 portals the profiles sync between. "
-                              "Secrets stay in the system keyring."))
+                              "Secrets are kept out of the database; the table says where each one is."))
         hint.setProperty("class", "hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
@@ -178,7 +182,7 @@ class ConnectionsPage(QWidget):
         layout.addWidget(self.details, 1)
         self.events_box = QGroupBox(self.tr("Events from this portal"))
         events = QFormLayout(self.events_box)
-        self.public_url = QLineEdit(QSettings().value("service/public_url", "", type=str))
+        self.public_url = QLineEdit(str(QSettings().value("service/public_url", "", type=str)))
         self.public_url.setPlaceholderText("https://sync.example.com")
         self.handler = QLineEdit()
         self.handler.setReadOnly(True)
@@ -203,27 +207,27 @@ class ConnectionsPage(QWidget):
         self.public_url.textChanged.connect(self._selection_changed)
         self._selection_changed()
 
-    def activate(self) -> None:
-        self.refresh()
-
     def refresh(self) -> None:
-        run_op(self, self.window_.backend.connections, label=self.tr("Loading connections"), on_done=self._show)
+        self.op(lambda _: self.backend.connections.all(), label=self.tr("Loading connections"), on_done=self._show)
 
-    def _show(self, items: list[dict[str, Any]]) -> None:
+    def _where(self, c: ConnectionView) -> str:
+        return {"keyring": self.tr("system keyring"), "file": self.tr("private file"),
+                "env": self.tr("environment variable"), "service": self.tr("sync service")}[c.secret_location]
+
+    def _show(self, items: list[ConnectionView]) -> None:
         self.items = items
         self.table.setRowCount(len(items))
         for row, c in enumerate(items):
-            secret = c["secret_ref"].split(":", 1)
-            where = self.tr("keyring") if secret[0] == "keyring" else self.tr("environment variable {}").format(
-                secret[1])
-            for col, text in enumerate([c["name"], "JIRA" if c["system"] == "jira" else "Bitrix24", c["flavour"],
-                                        c["base_url"], where]):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+            for col, text in enumerate([c.name, "JIRA" if c.system == "jira" else "Bitrix24", c.flavour,
+                                        c.base_url, self._where(c)]):
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(c.secret_where if col == 4 else text)
+                self.table.setItem(row, col, cell)
         if items and not self.table.selectedItems():
             self.table.selectRow(0)
         self._selection_changed()
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> ConnectionView | None:
         rows = {i.row() for i in self.table.selectedItems()}
         return self.items[rows.pop()] if rows and len(self.items) > min(rows | {0}) else None
 
@@ -231,12 +235,12 @@ class ConnectionsPage(QWidget):
         c = self.selected()
         self.test_button.setEnabled(c is not None)
         self.remove_button.setEnabled(c is not None)
-        webhook = c is not None and c["system"] == "bitrix24" and c["flavour"] == "webhook"
+        webhook = c is not None and c.system == "bitrix24" and c.flavour == "webhook"
         self.events_box.setVisible(webhook)
         if webhook and c is not None:
             QSettings().setValue("service/public_url", self.public_url.text().strip())
             base = self.public_url.text().strip().rstrip("/") or self.tr("https://<sync service>")
-            self.handler.setText(f"{base}/hooks/bitrix24/{c['name']}")
+            self.handler.setText(f"{base}/hooks/bitrix24/{c.name}")
 
     def _save_app_token(self) -> None:
         c = self.selected()
@@ -246,56 +250,55 @@ class ConnectionsPage(QWidget):
 
         def saved(_: object) -> None:
             self.app_token.clear()
-            self.result.setHtml(self.tr("The application token of {} is stored (keyring); events from the portal "
-                                        "are accepted by the sync service.").format(c["name"]))
+            self.result.setHtml(self.tr("The application token of {} is stored; events from the portal "
+                                        "are accepted by the sync service.").format(c.name))
 
-        run_op(self, lambda: self.window_.backend.set_application_token(c["name"], token),
-               label=self.tr("Saving the application token"), on_done=saved)
+        self.op(lambda _: self.backend.connections.set_application_token(c.name, token),
+                label=self.tr("Saving the application token"), on_done=saved)
 
     def _add(self, system: str) -> None:
         dialog = ConnectionDialog(system, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         values = dialog.values()
-
-        async def save() -> dict[str, Any]:
-            return await self.window_.backend.add_connection(**values)
-
-        run_op(self, save, label=self.tr("Saving connection"), on_done=lambda _: self.refresh())
+        values.pop("system")
+        self.op(lambda _: self.backend.connections.add(system=system, **values), label=self.tr("Saving connection"),
+                changes=Change.CONNECTIONS)
 
     def test_selected(self) -> None:
         c = self.selected()
         if c is None:
             return
-        self.result.setHtml(self.tr("Testing {}…").format(c["name"]))
+        self.result.setHtml(self.tr("Testing {}…").format(c.name))
 
-        def show(info: dict[str, Any]) -> None:
-            if info["system"] == "jira":
+        def show(info: ConnectionTest) -> None:
+            if info.system == "jira":
                 html = self.tr("<b>Connected</b> to {server} {version} ({deployment}).<br>Signed in as {user} "
-                               "&lt;{email}&gt;.").format(**{k: info.get(k) or "" for k in
-                                                              ("server", "version", "deployment", "user", "email")})
+                               "&lt;{email}&gt;.").format(server=info.server or "", version=info.version or "",
+                                                          deployment=info.deployment or "", user=info.user or "",
+                                                          email=info.email or "")
             else:
                 html = self.tr("<b>Connected</b> to the Bitrix24 portal {portal}.<br>Webhook of {user} "
                                "&lt;{email}&gt;{admin}.").format(
-                    portal=info.get("portal", ""), user=info.get("user", ""), email=info.get("email") or "",
-                    admin=self.tr(", administrator") if info.get("admin") else "")
+                    portal=info.portal or "", user=info.user or "", email=info.email or "",
+                    admin=self.tr(", administrator") if info.admin else "")
             self.result.setHtml(html)
 
         def failed(exc: BaseException) -> None:
             self.result.setHtml(self.tr("<b style='color:#c0392b'>Failed:</b> {}").format(exc))
 
-        run_op(self, lambda: self.window_.backend.test_connection(c["name"]), label=self.tr("Testing connection"),
-               on_done=show, on_error=failed)
+        self.op(lambda _: self.backend.connections.test(c.name), label=self.tr("Testing connection"),
+                on_done=show, on_error=failed)
 
     def _remove(self) -> None:
         c = self.selected()
         if c is None:
             return
         if QMessageBox.question(self, self.tr("Remove connection"),
-                                self.tr("Remove {} and its stored secret?").format(c["name"])) \
+                                self.tr("Remove {} and its stored secret?").format(c.name)) \
                 != QMessageBox.StandardButton.Yes:
             return
-        run_op(self, lambda: self.window_.backend.remove_connection(c["name"]), label=self.tr("Removing"),
-               on_done=lambda _: self.refresh())
+        self.op(lambda _: self.backend.connections.remove(c.name), label=self.tr("Removing"),
+                changes=Change.CONNECTIONS)
 
 

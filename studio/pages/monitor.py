@@ -27,8 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ops import run_op
-from studio.pages.monitor_models import ItemsModel, RunsModel
+from studio.changes import Change
+from studio.context import StudioContext
+from studio.pages.base import Page
+from studio.pages.monitor_models import ItemsModel, RunsModel, trigger_text, word
+from sync_engine.views.conflicts import ConflictView
+from sync_engine.views.runs import ItemView, RunView
 
 
 class ActivityChart(QWidget):
@@ -39,15 +43,12 @@ class ActivityChart(QWidget):
         self.buckets: list[tuple[str, int, int]] = []
         self.setMinimumHeight(160)
 
-    def set_runs(self, runs: list[dict[str, Any]]) -> None:
+    def set_runs(self, runs: list[RunView]) -> None:
         per_minute: dict[str, list[int]] = {}
         for r in runs:
-            if not r.get("started_at"):
-                continue
-            minute = datetime.fromisoformat(str(r["started_at"])).astimezone().strftime("%H:%M")
-            items = sum(int(r.get(k) or 0) for k in ("created_jira", "created_bitrix24", "updated_jira",
-                                                      "updated_bitrix24"))
-            calls = int(r.get("api_calls_jira") or 0) + int(r.get("api_calls_bitrix24") or 0)
+            minute = r.started_at.astimezone().strftime("%H:%M")
+            items = r.created_jira + r.created_bitrix24 + r.updated_jira + r.updated_bitrix24
+            calls = r.api_calls_jira + r.api_calls_bitrix24
             bucket = per_minute.setdefault(minute, [0, 0])
             bucket[0] += items
             bucket[1] += calls
@@ -91,11 +92,12 @@ class ActivityChart(QWidget):
             p.drawEllipse(int(x) - 3, int(y) - 3, 6, 6)
 
 
-class MonitorPage(QWidget):
-    def __init__(self, window: Any) -> None:
-        super().__init__()
-        self.window_ = window
-        self.conflict_rows: list[dict[str, Any]] = []
+class MonitorPage(Page):
+    watches = Change.RUNS | Change.CONFLICTS
+
+    def __init__(self, ctx: StudioContext) -> None:
+        super().__init__(ctx)
+        self.conflict_rows: list[ConflictView] = []
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         title = QLabel(self.tr("Monitor"))
@@ -124,14 +126,13 @@ class MonitorPage(QWidget):
         splitter.addWidget(self.tabs)
         splitter.setSizes([260, 420])
         layout.addWidget(splitter, 1)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda: self.refresh())
         self.runs.selectionModel().selectionChanged.connect(lambda *_: self._run_selected())
-        # Bound methods, not lambdas: Qt drops the connection when this page is rebuilt (language switch).
-        window.ops.started.connect(self._op_started)
-        window.ops.finished.connect(self._op_finished)
+        # A bound method, not a lambda: Qt drops the connection when this page is rebuilt (language switch).
+        ctx.changes.live_event.connect(self._live_event)
         self.timer = QTimer(self)
-        self.timer.setInterval(10_000)
-        self.timer.timeout.connect(lambda: self.isVisible() and self.refresh(quiet=True))
+        self.timer.setInterval(int(1000 * ctx.settings.studio.monitor_refresh_s))
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     def _items_tab(self) -> QWidget:
@@ -194,25 +195,26 @@ class MonitorPage(QWidget):
         return tab
 
     # -- data ---------------------------------------------------------------------------------------
-    def activate(self) -> None:
-        self.refresh()
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.refresh(quiet=True)
 
     def refresh(self, quiet: bool = False) -> None:
-        backend = self.window_.backend
+        backend = self.backend
 
-        async def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-            return await backend.runs(), await backend.conflicts()
+        async def load(_: object) -> tuple[list[RunView], list[ConflictView]]:
+            return await backend.runs.recent(), await backend.conflicts.all()
 
-        def show(result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        def show(result: tuple[list[RunView], list[ConflictView]]) -> None:
             runs, conflicts = result
             selected = self._selected_run()
             self.runs_model.set_rows(runs)
             self.chart.set_runs(runs)
-            ids = [r["id"] for r in runs]
-            row = ids.index(selected["id"]) if selected and selected["id"] in ids else (0 if ids else -1)
+            ids = [r.id for r in runs]
+            row = ids.index(selected.id) if selected and selected.id in ids else (0 if ids else -1)
             if row >= 0:
                 # Re-selecting the run that was shown must not reset its item table (and scroll position).
-                same = selected is not None and runs[row]["id"] == selected["id"]
+                same = selected is not None and runs[row].id == selected.id
                 blocker = QSignalBlocker(self.runs.selectionModel()) if same else None
                 self.runs.selectRow(row)
                 del blocker
@@ -220,9 +222,9 @@ class MonitorPage(QWidget):
                     self._run_selected()
             self._show_conflicts(conflicts)
 
-        run_op(self, load, label=self.tr("Loading runs"), on_done=show, show_errors=not quiet)
+        self.op(load, label=self.tr("Loading runs"), on_done=show, show_errors=not quiet)
 
-    def _selected_run(self) -> dict[str, Any] | None:
+    def _selected_run(self) -> RunView | None:
         rows = self.runs.selectionModel().selectedRows() if self.runs.selectionModel() else []
         return self.runs_model.rows[rows[0].row()] if rows else None
 
@@ -232,32 +234,50 @@ class MonitorPage(QWidget):
             self.items_model.reset(0, None)
             return
         action = self.filter.currentData()
-        backend = self.window_.backend
-        run_id = int(run["id"])
+        backend = self.backend
+        run_id = run.id
 
-        async def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
-            return await backend.items_page(run_id, offset, limit, action)
+        async def fetch(offset: int, limit: int) -> list[ItemView]:
+            items: list[ItemView] = await backend.runs.items_page(run_id, offset, limit, action)
+            return items
 
         def show(total: int) -> None:
             self.items_model.reset(total, fetch)
             self.items_label.setText(self.tr("Run {id} of {profile}: {n} item(s) shown").format(
-                id=run_id, profile=run.get("profile"), n=total))
-            self.retry_button.setEnabled(int(run.get("errors") or 0) > 0)
+                id=run_id, profile=run.profile, n=total))
+            self.retry_button.setEnabled(run.errors > 0)
 
-        run_op(self, lambda: backend.count_items(run_id, action), label=self.tr("Loading items"), on_done=show)
+        self.op(lambda _: backend.runs.count_items(run_id, action), label=self.tr("Loading items"), on_done=show)
 
     def _retry(self) -> None:
         run = self._selected_run()
         if run is None:
             return
-        run_op(self, lambda: self.window_.backend.retry_failed(str(run["profile"])),
-               label=self.tr("Retrying failed items of {}").format(run["profile"]), on_done=lambda _: self.refresh())
+        self.op(lambda ctx: self.backend.runs.retry(run.profile, progress=ctx.progress),
+                label=self.tr("Retrying failed items of {}").format(run.profile),
+                changes=Change.RUNS | Change.CONFLICTS)
 
-    def _op_started(self, label: str) -> None:
-        self._event(self.tr("started: {}").format(label))
-
-    def _op_finished(self, label: str, ok: bool) -> None:
-        self._event((self.tr("done: {}") if ok else self.tr("failed or cancelled: {}")).format(label))
+    def _live_event(self, event: dict[str, Any]) -> None:
+        """What the engine or the service did, as it happens (runs, timers, resolved conflicts)."""
+        kind = str(event.get("type"))
+        profile = event.get("profile") or event.get("lane") or ""
+        if kind == "run.started":
+            text = self.tr("run of {} started ({})").format(profile, trigger_text(event.get("trigger")))
+        elif kind in ("run.finished", "run.failed"):
+            s = event.get("summary") or {}
+            text = self.tr("run {id} of {profile}: {status}; created {c}, updated {u}, errors {e}").format(
+                id=event.get("run_id") or "—", profile=profile, status=word(event.get("status")),
+                c=sum((s.get("created") or {}).values()), u=sum((s.get("updated") or {}).values()),
+                e=s.get("errors", 0))
+            if event.get("error"):
+                text += f" — {event['error']}"
+        elif kind == "timer.fired":
+            text = self.tr("timer {} fired").format(event.get("name"))
+        elif kind == "conflict.resolved":
+            text = self.tr("conflict {} resolved").format(event.get("conflict_id"))
+        else:
+            text = f"{kind} {profile}".strip()
+        self._event(text)
 
     def _event(self, text: str) -> None:
         self.feed.insertItem(0, f"{datetime.now().strftime('%H:%M:%S')}  {text}")
@@ -265,12 +285,11 @@ class MonitorPage(QWidget):
             self.feed.takeItem(self.feed.count() - 1)
 
     # -- conflicts ----------------------------------------------------------------------------------
-    def _show_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
+    def _show_conflicts(self, conflicts: list[ConflictView]) -> None:
         self.conflict_rows = conflicts
         self.conflict_list.clear()
         for c in conflicts:
-            self.conflict_list.addItem(f"{c.get('jira_key') or c.get('jira_id')} ↔ {c.get('bitrix24_id')}: "
-                                       f"{c.get('label') or c.get('rule')}")
+            self.conflict_list.addItem(f"{c.jira_key or c.jira_id} ↔ {c.bitrix24_id}: {c.label or c.rule}")
         self.tabs.setTabText(1, self.tr("Conflicts ({})").format(len(conflicts)) if conflicts else
                              self.tr("Conflicts"))
         self._conflict_selected(self.conflict_list.currentRow())
@@ -284,7 +303,7 @@ class MonitorPage(QWidget):
                                                  "changed on both sides and the profile holds them for you."))
             self.b24_value.clear()
             return
-        values = self.conflict_rows[row].get("values") or {}
+        values = self.conflict_rows[row].values
         fmt = lambda v: json.dumps(v, ensure_ascii=False, indent=2, default=str)  # noqa: E731
         self.jira_value.setPlainText(fmt(values.get("jira")))
         self.b24_value.setPlainText(fmt(values.get("bitrix24")))
@@ -293,15 +312,15 @@ class MonitorPage(QWidget):
         row = self.conflict_list.currentRow()
         if not 0 <= row < len(self.conflict_rows):
             return
-        cid = int(self.conflict_rows[row]["id"])
-        run_op(self, lambda: self.window_.backend.resolve_conflict(cid, choice, value),
-               label=self.tr("Resolving conflict"), on_done=lambda _: self.refresh())
+        cid = self.conflict_rows[row].id
+        self.op(lambda _: self.backend.conflicts.resolve(cid, choice, value), label=self.tr("Resolving conflict"),
+                changes=Change.CONFLICTS | Change.RUNS)
 
     def _edit_conflict(self) -> None:
         row = self.conflict_list.currentRow()
         if not 0 <= row < len(self.conflict_rows):
             return
-        values = self.conflict_rows[row].get("values") or {}
+        values = self.conflict_rows[row].values
         text, ok = QInputDialog.getText(self, self.tr("Resolve with a value"), self.tr("Value for both sides:"),
                                         text=str(values.get("jira") or ""))
         if ok:

@@ -25,6 +25,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from sync_engine.sides import Side
+from sync_engine.views.runs import ItemView, RunView
+
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
 MAX_PAGES = 60
@@ -46,7 +49,6 @@ WORDS = (
     QT_TRANSLATE_NOOP("MonitorWords", "schedule"), QT_TRANSLATE_NOOP("MonitorWords", "event"),
     QT_TRANSLATE_NOOP("MonitorWords", "reconcile"), QT_TRANSLATE_NOOP("MonitorWords", "retry"),
 )
-SIDES = {"jira": "JIRA", "bitrix24": "Bitrix24"}
 _COALESCED = re.compile(r"^(?P<trigger>\w+) \(\+(?P<n>\d+) coalesced\)$")
 
 
@@ -66,13 +68,8 @@ def trigger_text(value: Any) -> str:
         trigger=word(m["trigger"]), n=m["n"])
 
 
-def _time(value: Any) -> str:
-    if not value:
-        return ""
-    try:
-        return datetime.fromisoformat(str(value)).astimezone().strftime("%d.%m %H:%M:%S")
-    except ValueError:
-        return str(value)
+def _time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%d.%m %H:%M:%S") if value is not None else ""
 
 
 def _short(value: Any) -> str:
@@ -88,9 +85,9 @@ class RunsModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[RunView] = []
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def set_rows(self, rows: list[RunView]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
@@ -111,27 +108,23 @@ class RunsModel(QAbstractTableModel):
             return None
         r = self.rows[index.row()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
-            return QBrush(QColor("#c0392b" if r.get("status") == "failed" else "#1e8449"))
-        if role == Qt.ItemDataRole.ToolTipRole and r.get("error"):
-            return str(r["error"])
+            return QBrush(QColor("#c0392b" if r.status == "failed" else "#1e8449"))
+        if role == Qt.ItemDataRole.ToolTipRole and r.error:
+            return r.error
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        seconds = ""
-        if r.get("started_at") and r.get("finished_at"):
-            seconds = f"{(datetime.fromisoformat(str(r['finished_at'])) - datetime.fromisoformat(str(r['started_at']))).total_seconds():.1f}"  # noqa: E501
+        seconds = f"{(r.finished_at - r.started_at).total_seconds():.1f}" if r.finished_at else ""
         return (
-            _time(r.get("started_at")), r.get("profile"), trigger_text(r.get("trigger")), word(r.get("status")),
-            f"{r.get('created_jira', 0)} / {r.get('created_bitrix24', 0)}",
-            f"{r.get('updated_jira', 0)} / {r.get('updated_bitrix24', 0)}",
-            r.get("conflicts", 0), r.get("errors", 0), seconds,
-            f"{r.get('api_calls_jira', 0)} / {r.get('api_calls_bitrix24', 0)}",
+            _time(r.started_at), r.profile, trigger_text(r.trigger), word(r.status),
+            f"{r.created_jira} / {r.created_bitrix24}", f"{r.updated_jira} / {r.updated_bitrix24}",
+            r.conflicts, r.errors, seconds, f"{r.api_calls_jira} / {r.api_calls_bitrix24}",
         )[index.column()]
 
 
 class ItemsModel(QAbstractTableModel):
     HEADERS = ("#", "Action", "Side", "JIRA", "Bitrix24", "Fields before → after", "Error")
 
-    def __init__(self, fetch: Callable[[int, int], Awaitable[list[dict[str, Any]]]] | None = None) -> None:
+    def __init__(self, fetch: Callable[[int, int], Awaitable[list[ItemView]]] | None = None) -> None:
         super().__init__()
         self.total = 0
         self.fetch = fetch
@@ -140,7 +133,7 @@ class ItemsModel(QAbstractTableModel):
         self.generation = 0
         self._tasks: set[asyncio.Future[None]] = set()
 
-    def reset(self, total: int, fetch: Callable[[int, int], Awaitable[list[dict[str, Any]]]] | None) -> None:
+    def reset(self, total: int, fetch: Callable[[int, int], Awaitable[list[ItemView]]] | None) -> None:
         self.beginResetModel()
         self.total = total
         self.fetch = fetch
@@ -161,11 +154,11 @@ class ItemsModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _row(item: dict[str, Any]) -> tuple[Any, ...]:
-        changes = (item.get("changes") or {}).get("fields") or []
+    def _row(item: ItemView) -> tuple[Any, ...]:
+        changes = item.changes.get("fields") or []
         text = "; ".join(f"{c.get('field')}: {_short(c.get('before'))} → {_short(c.get('after'))}" for c in changes)
-        return (item.get("id"), item.get("action"), item.get("side") or "", item.get("jira_key") or
-                item.get("jira_id") or "", item.get("bitrix24_id") or "", text, item.get("error") or "")
+        return (item.seq or item.id, item.action, item.side or "", item.jira_key or item.jira_id or "",
+                item.bitrix24_id or "", text, item.error or "")
 
     def row_data(self, row: int) -> tuple[Any, ...] | None:
         page = self.pages.get(row // PAGE)
@@ -188,7 +181,7 @@ class ItemsModel(QAbstractTableModel):
             if index.column() == 1:
                 return word(row[1])
             if index.column() == 2:
-                return SIDES.get(str(row[2]), row[2])
+                return Side(row[2]).title if row[2] in ("jira", "bitrix24") else row[2]
             return row[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() >= 5:
             return row[index.column()]

@@ -34,9 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ops import run_op
+from studio.changes import Change
+from studio.context import StudioContext
+from studio.pages.base import Page
 from sync_engine.profiles.schema import Profile
 from sync_engine.profiles.yaml_io import ProfileFileErrors, dump_profiles, load_profiles
+from sync_engine.views.plan import RunOutcome
+from sync_engine.views.runs import ScopeSample, ScopeSide
 from widgets.mapping import MappingConstructor
 
 ENTITIES = ("deal", "contact", "company", "product", "item")
@@ -69,7 +73,7 @@ class TriggerDialog(QDialog):
         form = QFormLayout(self)
         if kind == "event":
             self.system = _combo(("bitrix24", "jira"), {"bitrix24": "Bitrix24", "jira": "JIRA"})
-            self.event = _combo(("stage_changed", "created", "updated", "created_or_updated", "deleted"), {
+            self.event_box = _combo(("stage_changed", "created", "updated", "created_or_updated", "deleted"), {
                 "stage_changed": self.tr("stage / status changed"), "created": self.tr("created"),
                 "updated": self.tr("updated"), "created_or_updated": self.tr("created or updated"),
                 "deleted": self.tr("deleted")})
@@ -79,7 +83,7 @@ class TriggerDialog(QDialog):
             self.value = QLineEdit()
             self.value.setPlaceholderText("EXECUTING")
             form.addRow(self.tr("System"), self.system)
-            form.addRow(self.tr("Event"), self.event)
+            form.addRow(self.tr("Event"), self.event_box)
             form.addRow(self.tr("Condition field (optional)"), self.field)
             form.addRow(self.tr("Operator"), self.op)
             form.addRow(self.tr("Value"), self.value)
@@ -104,6 +108,7 @@ class TriggerDialog(QDialog):
     def _accept(self) -> None:
         from sync_engine.profiles.schema import EventTrigger, ScheduleTrigger
 
+        trigger: EventTrigger | ScheduleTrigger
         try:
             if self.kind == "event":
                 conditions = []
@@ -113,7 +118,7 @@ class TriggerDialog(QDialog):
                         raw or None)
                     conditions.append({"field": self.field.text().strip(), "op": self.op.currentData(),
                                        "value": value})
-                trigger = EventTrigger(system=self.system.currentData(), event=self.event.currentData(),
+                trigger = EventTrigger(system=self.system.currentData(), event=self.event_box.currentData(),
                                        conditions=conditions)
             elif self.cron.text().strip():
                 trigger = ScheduleTrigger(cron=self.cron.text().strip())
@@ -143,10 +148,11 @@ def describe_trigger(t: dict[str, Any], tr: Any) -> tuple[str, str]:
     return tr("Event"), f"{system}: {event}" + (f" — {cond}" if cond else "")
 
 
-class ProfilesPage(QWidget):
-    def __init__(self, window: Any) -> None:
-        super().__init__()
-        self.window_ = window
+class ProfilesPage(Page):
+    watches = Change.PROFILES | Change.CONNECTIONS
+
+    def __init__(self, ctx: StudioContext) -> None:
+        super().__init__(ctx)
         self.profiles: list[Profile] = []
         self.current: Profile | None = None
         self.triggers: list[dict[str, Any]] = []
@@ -374,10 +380,6 @@ class ProfilesPage(QWidget):
         return tab
 
     # -- list -------------------------------------------------------------------------------------
-    def activate(self) -> None:
-        if not self.profiles:
-            self.refresh()
-
     def refresh(self, select: str | None = None) -> None:
         def show(profiles: list[Profile]) -> None:
             self.profiles = profiles
@@ -396,7 +398,7 @@ class ProfilesPage(QWidget):
                     self._select(row)
             self._update_buttons()
 
-        run_op(self, self.window_.backend.profiles, label=self.tr("Loading profiles"), on_done=show)
+        self.op(lambda _: self.backend.profiles.all(), label=self.tr("Loading profiles"), on_done=show)
 
     def _select(self, row: int) -> None:
         if row < 0 or row >= len(self.profiles):
@@ -410,7 +412,7 @@ class ProfilesPage(QWidget):
         self._load(self.profiles[row])
 
     def _confirm(self) -> bool:
-        return self.window_.confirm_discard()
+        return self.ctx.window.confirm_discard()
 
     def _load(self, profile: Profile) -> None:
         self.current = profile
@@ -443,8 +445,8 @@ class ProfilesPage(QWidget):
         self.constructor.set_profile(profile, [], [])
         self.constructor.show_status(self.tr("Loading the fields of the connected systems…"))
 
-        async def fields() -> Any:
-            return await self.window_.backend.describe_fields(profile)
+        async def fields(_: object) -> Any:
+            return await self.backend.profiles.fields(profile)
 
         def show(result: Any) -> None:
             if self.current is not profile:
@@ -462,7 +464,7 @@ class ProfilesPage(QWidget):
             self.constructor.show_status(self.tr("Could not load the fields of the connected systems: {}").format(exc))
             self._update_buttons()
 
-        run_op(self, fields, label=self.tr("Loading fields from JIRA and Bitrix24"), on_done=show, on_error=failed)
+        self.op(fields, label=self.tr("Loading fields from JIRA and Bitrix24"), on_done=show, on_error=failed)
 
     def _touched(self, *_: Any) -> None:
         if not self._loading:
@@ -537,8 +539,8 @@ class ProfilesPage(QWidget):
             QMessageBox.warning(self, self.tr("The profile is not valid"), str(exc))
             return
 
-        async def store() -> Profile:
-            await self.window_.backend.save_profile(profile)
+        async def store(_: object) -> Profile:
+            await self.backend.profiles.save(profile)
             return profile
 
         def saved(p: Profile) -> None:
@@ -547,7 +549,7 @@ class ProfilesPage(QWidget):
             self.constructor.mark_saved()
             self.refresh(select=p.name)
 
-        run_op(self, store, label=self.tr("Saving profile"), on_done=saved)
+        self.op(store, label=self.tr("Saving profile"), on_done=saved)
 
     def run(self, *, dry_run: bool) -> None:
         if self.current is None:
@@ -562,25 +564,23 @@ class ProfilesPage(QWidget):
         name = self.current.name
         self.tabs.setCurrentIndex(3)
 
-        def show(result: dict[str, Any]) -> None:
-            s = result["summary"]
+        def show(result: RunOutcome) -> None:
+            s = result.summary
             text = self.tr("{what}: created in JIRA {cj}, in Bitrix24 {cb}; updated in JIRA {uj}, in Bitrix24 {ub}; "
                            "matched {m}; unchanged {u}; conflicts {c}; errors {e}; API calls JIRA {aj}, "
                            "Bitrix24 {ab}; {sec:.1f} s").format(
-                what=self.tr("Plan") if dry_run else self.tr("Run finished"), cj=s["created"]["jira"],
-                cb=s["created"]["bitrix24"], uj=s["updated"]["jira"], ub=s["updated"]["bitrix24"],
-                m=s["matched"], u=s["unchanged"], c=s["conflicts"], e=s["errors"], aj=s["api_calls"]["jira"],
-                ab=s["api_calls"]["bitrix24"], sec=s["seconds"])
-            if result.get("error"):
-                text += "\n" + self.tr("The run failed: {}").format(result["error"])
+                what=self.tr("Plan") if dry_run else self.tr("Run finished"), cj=s.created.jira,
+                cb=s.created.bitrix24, uj=s.updated.jira, ub=s.updated.bitrix24, m=s.matched, u=s.unchanged,
+                c=s.conflicts, e=s.errors, aj=s.api_calls.jira, ab=s.api_calls.bitrix24, sec=s.seconds)
+            if result.error:
+                text += "\n" + self.tr("The run failed: {}").format(result.error)
             self.run_summary.setText(text)
-            self.plan_view.setPlainText("\n".join(result["plan"]) or self.tr("Nothing to do."))
-            if not dry_run:
-                self.window_.monitor_page.refresh()
+            lines = [t for line in result.plan for t in line.text()]
+            self.plan_view.setPlainText("\n".join(lines) or self.tr("Nothing to do."))
 
-        run_op(self, lambda: self.window_.backend.run(name, dry_run=dry_run),
-               label=self.tr("Planning {}").format(name) if dry_run else self.tr("Running {}").format(name),
-               on_done=show)
+        self.op(lambda ctx: self.backend.runs.run(name, dry_run=dry_run, progress=ctx.progress),
+                label=self.tr("Planning {}").format(name) if dry_run else self.tr("Running {}").format(name),
+                on_done=show, changes=Change.NONE if dry_run else Change.RUNS | Change.CONFLICTS)
 
     def _test_scope(self) -> None:
         try:
@@ -589,15 +589,15 @@ class ProfilesPage(QWidget):
             self.scope_result.setText(str(exc))
             return
 
-        def show(r: dict[str, Any]) -> None:
-            def side(d: dict[str, Any]) -> str:
-                first = ", ".join(f"{x['id']} {x['title']}"[:40] for x in d["first"][:3])
-                return f"{d['count']} ({first}{'…' if d['count'] > 3 else ''})"
+        def show(r: ScopeSample) -> None:
+            def side(d: ScopeSide) -> str:
+                first = ", ".join(f"{x['id']} {x['title']}"[:40] for x in d.first[:3])
+                return f"{d.count} ({first}{'…' if d.count > 3 else ''})"
 
-            self.scope_result.setText(self.tr("JIRA: {}\nBitrix24: {}").format(side(r["jira"]), side(r["bitrix24"])))
+            self.scope_result.setText(self.tr("JIRA: {}\nBitrix24: {}").format(side(r.jira), side(r.bitrix24)))
 
-        run_op(self, lambda: self.window_.backend.test_scope(profile), label=self.tr("Counting records in scope"),
-               on_done=show)
+        self.op(lambda _: self.backend.profiles.sample_scope(profile), label=self.tr("Counting records in scope"),
+                on_done=show)
 
     # -- triggers ----------------------------------------------------------------------------------
     def _show_triggers(self) -> None:
@@ -636,8 +636,8 @@ class ProfilesPage(QWidget):
         except ValidationError as exc:
             QMessageBox.warning(self, self.tr("New profile"), "; ".join(e["msg"] for e in exc.errors()))
             return
-        run_op(self, lambda: self.window_.backend.save_profile(profile), label=self.tr("Creating profile"),
-               on_done=lambda _: self.refresh(select=profile.name))
+        self.op(lambda _: self.backend.profiles.save(profile), label=self.tr("Creating profile"),
+                on_done=lambda _: self.refresh(select=profile.name))
 
     def _delete(self) -> None:
         if self.current is None:
@@ -649,8 +649,8 @@ class ProfilesPage(QWidget):
         self.current = None
         self._form_dirty = False
         self.constructor.mark_saved()
-        run_op(self, lambda: self.window_.backend.delete_profile(name), label=self.tr("Deleting profile"),
-               on_done=lambda _: self.refresh())
+        self.op(lambda _: self.backend.profiles.delete(name), label=self.tr("Deleting profile"),
+                on_done=lambda _: self.refresh())
 
     def _import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import profiles"), "", "YAML (*.yaml *.yml)")
@@ -662,12 +662,12 @@ class ProfilesPage(QWidget):
             QMessageBox.warning(self, self.tr("Not imported"), self.tr("Nothing was changed:\n{}").format(exc))
             return
 
-        async def store() -> None:
+        async def store(_: object) -> None:
             for p in profiles:
-                await self.window_.backend.save_profile(p)
+                await self.backend.profiles.save(p)
 
-        run_op(self, store, label=self.tr("Importing profiles"),
-               on_done=lambda _: self.refresh(select=profiles[0].name if profiles else None))
+        self.op(store, label=self.tr("Importing profiles"),
+                on_done=lambda _: self.refresh(select=profiles[0].name if profiles else None))
 
     def _export(self) -> None:
         if self.current is None:

@@ -11,7 +11,7 @@ from typing import Any
 from models.errors import DataLayerError
 from sync_engine.connectors.base import ConnectorError
 from sync_engine.secrets import SECRET_STORE_ENV, SecretError, SecretStore, choose_backend
-from sync_engine.settings import Settings
+from sync_engine.settings import RuntimeSettings, Settings, SettingsError, load_settings
 from sync_engine.workspace import Workspace, WorkspaceError
 
 USER_ERRORS: tuple[type[Exception], ...] = (WorkspaceError, DataLayerError, SecretError)
@@ -19,9 +19,16 @@ USER_AND_VALUE_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ValueError)
 USER_AND_CONNECTOR_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ConnectorError)
 
 
-def open_workspace(args: argparse.Namespace) -> Workspace:
+def open_workspace(args: argparse.Namespace, runtime: RuntimeSettings | None = None) -> Workspace:
+    """The workspace of a command: ``--db`` (or the environment) and the secret store, with the runtime
+    settings the command loaded (default: the schema's defaults under the ``B24S__*`` environment)."""
     from sync_engine.commands import CliError
 
+    if runtime is None:
+        try:
+            runtime = load_settings(env=os.environ)
+        except SettingsError as exc:
+            raise CliError(str(exc)) from exc
     settings = Settings.resolve(cli_db=getattr(args, "db", None), env=os.environ)
     try:
         backend = choose_backend(os.environ.get(SECRET_STORE_ENV, "auto"), settings.data_dir,
@@ -29,7 +36,7 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     try:
-        return Workspace.open(settings.db_url, SecretStore(backend))
+        return Workspace.open(settings.db_url, SecretStore(backend), runtime)
     except DataLayerError as exc:
         raise CliError(str(exc)) from exc
 

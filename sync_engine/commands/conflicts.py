@@ -35,14 +35,14 @@ def _list(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     if args.json:
-        print_json(rows)
+        print_json([c.model_dump(mode="json") for c in rows])
         return 0
     if not rows:
         print("no open conflicts")
     for c in rows:
-        values = c.get("values") or {}
-        print(f"#{c['id']} {c['profile']}: {c.get('jira_key') or c['jira_id']} ↔ {c['bitrix24_id']} "
-              f"{c.get('label') or c['rule']}: JIRA {json.dumps(values.get('jira'), ensure_ascii=False)} / "
+        values = c.values
+        print(f"#{c.id} {c.profile}: {c.jira_key or c.jira_id} ↔ {c.bitrix24_id} "
+              f"{c.label or c.rule}: JIRA {json.dumps(values.get('jira'), ensure_ascii=False)} / "
               f"Bitrix24 {json.dumps(values.get('bitrix24'), ensure_ascii=False)}")
     return 0
 
@@ -56,6 +56,7 @@ def _resolve(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     finally:
         ws.close()
-    written = ", ".join(result["writes"]) or "nothing (already equal)"
-    print(f"conflict #{args.id} resolved ({choice}); written to: {written}")
+    run = result["run"]
+    written = [f"{side} ({n})" for side, n in run["updated"].items() if n]
+    print(f"conflict #{args.id} resolved ({choice}); written to: {', '.join(written) or 'nothing (already equal)'}")
     return 0

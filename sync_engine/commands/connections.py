@@ -86,12 +86,12 @@ def _test(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     if args.json:
-        print_json(result)
-    elif result["system"] == "jira":
-        print(f"OK: {result['server']} {result['version']} ({result['deployment']}), signed in as {result['user']}")
+        print_json(result.model_dump(mode="json", exclude_none=True))
+    elif result.system == "jira":
+        print(f"OK: {result.server} {result.version} ({result.deployment}), signed in as {result.user}")
     else:
-        print(f"OK: Bitrix24 portal {result['portal']}, webhook of {result['user']}"
-              f"{' (administrator)' if result['admin'] else ''}")
+        print(f"OK: Bitrix24 portal {result.portal}, webhook of {result.user}"
+              f"{' (administrator)' if result.admin else ''}")
     return 0
 
 

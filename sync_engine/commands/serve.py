@@ -46,17 +46,18 @@ def _cli_error(message: str) -> Exception:
 
 def _serve(args: argparse.Namespace) -> int:
     from sync_engine.service.api import create_app
-    from sync_engine.service.config import ConfigError, load_config
+    from sync_engine.service.config import ConfigError, load_runtime
     from sync_engine.service.logs import setup_json_logging
     from sync_engine.service.service import SyncService
 
     overrides = {"host": args.host, "port": args.port, "public_url": args.public_url, "workers": args.workers,
-                 "bitrix24_offline": args.bitrix24_offline, "register": False if args.no_register else None}
+                 "bitrix24_offline": args.bitrix24_offline, "register_webhooks": False if args.no_register else None}
     try:
-        config = load_config(args.config, overrides)
+        runtime = load_runtime(args.config, overrides, env=os.environ)
     except ConfigError as exc:
         raise _cli_error(str(exc)) from exc
-    ws = open_workspace(args)
+    config = runtime.service
+    ws = open_workspace(args, runtime)
     service = SyncService(ws, config)
     if args.plain_logs or not config.json_logs:
         import logging

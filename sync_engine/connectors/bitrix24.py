@@ -73,6 +73,7 @@ from sync_engine.connectors.retry import (
     transport_error_is_ambiguous,
 )
 from sync_engine.fieldtypes import FieldMeta, Option
+from sync_engine.settings.schema import Bitrix24Settings
 from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,8 @@ _LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT"})
 _THROTTLE_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 _READ_VERBS = frozenset({"list", "get", "fields", "current", "search", "update", "time", "info", "admin"})
 
-# The limits of portals on all but the enterprise plans (2 requests/s drained, 50 in the bucket).
-PORTAL_RATE = 2.0
-PORTAL_BURST = 50
+# The limits of portals on all but the enterprise plans (settings bitrix24.rate_per_s and bitrix24.burst).
+_PORTAL = Bitrix24Settings()
 
 
 class AmbiguousWriteError(ConnectorError):
@@ -228,8 +228,8 @@ class Bitrix24Connector:
         *,
         verify: bool | str = True,
         timeout: float | httpx.Timeout = 30.0,
-        rate: float = PORTAL_RATE,
-        burst: int = PORTAL_BURST,
+        rate: float = _PORTAL.rate_per_s,
+        burst: int = _PORTAL.burst,
         max_retries: int = 5,
         retry_policy: RetryPolicy | None = None,
         user_agent: str = "b24-jira-studio",

@@ -17,6 +17,7 @@ from sync_engine.connectors.base import Connector, ConnectorError, EntityScope, 
 from sync_engine.engine.plan import Create, Missing, PairPlan, Plan
 from sync_engine.engine.spec import Deferred, SyncSpec
 from sync_engine.engine.state import ItemOutcome, StateStore
+from sync_engine.progress import Progress, no_progress
 from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
@@ -63,19 +64,28 @@ def _ids(side: Side, source_id: str, source_key: str | None, result: WriteResult
 
 
 class Applier:
-    def __init__(self, spec: SyncSpec, sides: Sides, store: StateStore) -> None:
+    def __init__(self, spec: SyncSpec, sides: Sides, store: StateStore, progress: Progress = no_progress) -> None:
         self.spec = spec
         self.sides = sides
         self.store = store
+        self.progress = progress
 
     async def apply(self, plan: Plan, run_id: int) -> ApplyResult:
         out = ApplyResult()
+        total = len(plan.creates) + len(plan.updates) + len(plan.deletes)
+        done = 0
+        self.progress(done, total, "writing")
         for target in (Side.BITRIX24, Side.JIRA):
             creates = [c for c in plan.creates if c.target is target]
             if creates:
                 await self._create(target, creates, out)
+                done += len(creates)
+                self.progress(done, total, f"created in {target.title}")
         await self._update(plan.pairs, out)
+        done += len(plan.updates)
+        self.progress(done, total, "updated")
         await self._deletions(plan.missing, out)
+        self.progress(total, total, "written")
         self._conflicts(plan, run_id, out)
         for err in plan.errors:
             out.errors += 1

@@ -19,6 +19,7 @@ from sync_engine.engine.plan import Plan
 from sync_engine.engine.planner import LinkState, PlanInput, Planner
 from sync_engine.engine.spec import SyncSpec
 from sync_engine.engine.state import Resolution, RunSummary, StateStore
+from sync_engine.progress import Progress, no_progress
 from sync_engine.sides import Side
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Runner:
         overlap: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = _now,
         prepare: Callable[[PlanInput], Awaitable[None]] | None = None,
+        progress: Progress = no_progress,
     ) -> None:
         self.spec = spec
         self.sides = sides
@@ -68,6 +70,7 @@ class Runner:
         self._old_intents: list[int] = []
         self._resolutions: list[Resolution] = []
         self._prepare = prepare  # fills run-scoped lookups (users) from the gathered records
+        self.progress = progress
         # Read ahead in this run's first read (partners of hinted records), and ids that read found absent:
         # later look-ups take them from here instead of asking the system again.
         self._ahead: dict[Side, dict[str, Record]] = {Side.JIRA: {}, Side.BITRIX24: {}}
@@ -85,7 +88,9 @@ class Runner:
         retries_before = {s: _retries(self.sides.conn(s)) for s in Side}
         plan = Plan(profile)
         try:
+            self.progress(0, None, "reading")
             data, cursors = await self._gather(hints, reconcile)
+            self.progress(len(data.jira) + len(data.bitrix24), None, "read")
             if self._prepare is not None:
                 await self._prepare(data)
             plan = Planner(self.spec).plan(data)
@@ -101,7 +106,7 @@ class Runner:
                 summary.errors = counts["errors"]
                 return self._close(summary, calls_before, retries_before), plan
             summary.run_id = self.store.start_run(profile, trigger)
-            result = await Applier(self.spec, self.sides, self.store).apply(plan, summary.run_id)
+            result = await Applier(self.spec, self.sides, self.store, self.progress).apply(plan, summary.run_id)
             summary.created, summary.updated, summary.errors = result.created, result.updated, result.errors
             summary.deleted = result.deleted
             self.store.record_items(summary.run_id, result.items)

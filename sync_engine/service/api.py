@@ -8,24 +8,20 @@ the dependencies they name are closures of :func:`create_app`.
 """
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Table, func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.runs import SyncConflict, SyncRun, SyncRunItem
 from sync_engine.conflicts import settle
 from sync_engine.connectors.base import ConnectorError
-from sync_engine.fieldtypes import FieldMeta
 from sync_engine.jobs import NewJob
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
@@ -40,17 +36,19 @@ from sync_engine.service.registrations import bitrix24_events, bitrix24_hook_url
 from sync_engine.service.secrets import APPLICATION_TOKEN, WEBHOOK_SECRET
 from sync_engine.service.sync_jobs import SYNC
 from sync_engine.service.tokens import TokenInfo
+from sync_engine.store.runs import RetryTargets
 from sync_engine.version import __version__
+from sync_engine.views.conflicts import ConflictView
+from sync_engine.views.connections import ConnectionTest, ConnectionView
+from sync_engine.views.fields import FieldView, SidesFields
+from sync_engine.views.jobs import JobView, TimerView
+from sync_engine.views.runs import ErrorView, ItemsAfter, ItemView, Page, RunView, ScopeSample
 from sync_engine.workspace import WorkspaceError
 
-RUNS = cast(Table, SyncRun.__table__)
-ITEMS = cast(Table, SyncRunItem.__table__)
-CONFLICTS = cast(Table, SyncConflict.__table__)
 NAME = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 LIMIT = Annotated[int, Query(ge=1, le=500)]
 CURSOR = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-MAX_HOOK_BODY = 2_000_000
 
 if TYPE_CHECKING:
     from sync_engine.service.service import SyncService
@@ -88,24 +86,22 @@ class TimerRequest(BaseModel):
     dry_run: bool = False
 
 
-def _field_json(meta: FieldMeta) -> dict[str, Any]:
-    return {"id": meta.id, "label": meta.label, "type": meta.type.value, "required": meta.required,
-            "read_only": meta.read_only, "multiple": meta.multiple,
-            "options": [{"id": o.id, "label": o.label} for o in meta.options], "reference": meta.reference,
-            "system_type": meta.system_type, "raw": _jsonable(dict(meta.raw))}
+class JobStarted(BaseModel):
+    job_id: int
+    profile: str
+    dry_run: bool = False
 
 
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(row, default=str))
+class TimerCreated(BaseModel):
+    name: str
+    profile: str
+    due_at: datetime
 
 
-def _job_json(row: dict[str, Any]) -> dict[str, Any]:
-    """A job row for the API; a sync job also says its profile and the run it made."""
-    out = _jsonable(row)
-    if row["kind"] == SYNC:
-        out["profile"] = row["lane"]
-        out["run_id"] = (row.get("result") or {}).get("run_id")
-    return out
+class Resolved(BaseModel):
+    conflict_id: int
+    resolution: dict[str, Any]
+    job_id: int
 
 
 def create_app(svc: "SyncService") -> FastAPI:
@@ -144,24 +140,27 @@ def create_app(svc: "SyncService") -> FastAPI:
     v1 = APIRouter(prefix="/api/v1")
 
     # -- connections ----------------------------------------------------------------------------------
-    def conn_view(name: str) -> dict[str, Any]:
+    def conn_view(name: str) -> ConnectionView:
         info = svc.ws.connection(name)
         reg = svc.registrations.get(name)
-        out: dict[str, Any] = {"name": info.name, "system": info.system, "flavour": info.flavour,
-                               "base_url": info.base_url, "username": info.username, "verify_tls": info.verify_tls,
-                               "registration": reg.as_json() if reg else None}
+        location, where = svc.ws.secrets.location(info.secret_ref)
+        out = ConnectionView(name=info.name, system=info.system, flavour=info.flavour, base_url=info.base_url,
+                             username=info.username, verify_tls=info.verify_tls, ca_file=info.ca_file,
+                             settings=dict(info.settings), secret_location=location,
+                             secret_where=f"on the sync service: {where}",
+                             registration=reg.as_json() if reg else None)
         if info.system == "bitrix24":
-            out["application_token_set"] = svc.secrets.get(name, APPLICATION_TOKEN) is not None
+            out.application_token_set = svc.secrets.get(name, APPLICATION_TOKEN) is not None
         else:
-            out["webhook_secret_set"] = svc.secrets.get(name, WEBHOOK_SECRET) is not None
+            out.webhook_secret_set = svc.secrets.get(name, WEBHOOK_SECRET) is not None
         return out
 
     @v1.get("/connections", dependencies=read, tags=["connections"])
-    async def list_connections() -> list[dict[str, Any]]:
+    async def list_connections() -> list[ConnectionView]:
         return [await asyncio.to_thread(conn_view, c.name) for c in svc.ws.connections()]
 
     @v1.get("/connections/{name}", dependencies=read, tags=["connections"])
-    async def get_connection(name: NAME) -> dict[str, Any]:
+    async def get_connection(name: NAME) -> ConnectionView:
         try:
             return await asyncio.to_thread(conn_view, name)
         except WorkspaceError as exc:
@@ -181,7 +180,7 @@ def create_app(svc: "SyncService") -> FastAPI:
                 "application_token_set": svc.secrets.get(info.name, APPLICATION_TOKEN) is not None}
 
     @v1.post("/connections/{name}/test", dependencies=read, tags=["connections"])
-    async def test_connection(name: NAME) -> dict[str, Any]:
+    async def test_connection(name: NAME) -> ConnectionTest:
         """Who we are on the remote system (what the studio's "Test connection" shows)."""
         try:
             await asyncio.to_thread(svc.ws.connection, name)
@@ -236,7 +235,7 @@ def create_app(svc: "SyncService") -> FastAPI:
         return {"valid": True, "name": profile.name}
 
     @v1.post("/profiles/fields", dependencies=read, tags=["profiles"])
-    async def profile_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    async def profile_fields(doc: dict[str, Any]) -> SidesFields:
         """Both sides' fields for the profile's scope (what the mapping editor offers)."""
         profile = _parse_profile(doc)
         try:
@@ -245,10 +244,10 @@ def create_app(svc: "SyncService") -> FastAPI:
             raise ApiError(422, str(exc)) from None
         except ConnectorError as exc:
             raise ApiError(502, f"reading fields failed: {str(exc)[:500]}") from None
-        return {"jira": [_field_json(f) for f in jf], "bitrix24": [_field_json(f) for f in bf]}
+        return SidesFields(jira=[FieldView.of(f) for f in jf], bitrix24=[FieldView.of(f) for f in bf])
 
     @v1.post("/profiles/scope-test", dependencies=read, tags=["profiles"])
-    async def scope_test(doc: dict[str, Any]) -> dict[str, Any]:
+    async def scope_test(doc: dict[str, Any]) -> ScopeSample:
         """How many records each side's scope holds, with the first few."""
         profile = _parse_profile(doc)
         try:
@@ -282,7 +281,7 @@ def create_app(svc: "SyncService") -> FastAPI:
         return Response(status_code=204)
 
     @v1.post("/profiles/{name}/run", dependencies=write, tags=["runs"], status_code=202)
-    async def start_run(name: NAME, body: RunRequest | None = None) -> dict[str, Any]:
+    async def start_run(name: NAME, body: RunRequest | None = None) -> JobStarted:
         body = body or RunRequest()
         if name not in {r.profile.name for r in svc.routes}:
             raise ApiError(404, f"no enabled profile named {name!r}")
@@ -291,31 +290,49 @@ def create_app(svc: "SyncService") -> FastAPI:
             payload["hints"] = {"jira": body.jira_ids, "bitrix24": body.bitrix24_ids}
         ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, name, payload, origin="manual", max_attempts=1)])
         svc.worker.wake()
-        return {"job_id": ids[0], "profile": name, "dry_run": body.dry_run}
+        return JobStarted(job_id=ids[0], profile=name, dry_run=body.dry_run)
+
+    async def _retry(targets: RetryTargets, trigger: str) -> JobStarted:
+        """What "Retry" means everywhere: read the failed records again by id and sync them now."""
+        if not targets:
+            raise ApiError(409, f"profile {targets.profile!r} has no failed record to retry")
+        await asyncio.to_thread(svc.ws.store.make_retries_due, targets)
+        payload = {"trigger": trigger, "hints": {"jira": sorted(targets.jira), "bitrix24": sorted(targets.bitrix24)}}
+        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, targets.profile, payload, origin="manual")])
+        svc.worker.wake()
+        return JobStarted(job_id=ids[0], profile=targets.profile)
+
+    @v1.post("/profiles/{name}/retry", dependencies=write, tags=["errors"], status_code=202)
+    async def retry_profile(name: NAME) -> JobStarted:
+        """Retry every record of the profile that failed and still waits for its retry."""
+        if name not in {r.profile.name for r in svc.routes}:
+            raise ApiError(404, f"no enabled profile named {name!r}")
+        return await _retry(await asyncio.to_thread(svc.ws.store.retry_targets, name), f"retry:{name}")
 
     # -- jobs, timers ---------------------------------------------------------------------------------
     @v1.get("/jobs", dependencies=read, tags=["runs"])
     async def list_jobs(status: Annotated[str | None, Query(max_length=16)] = None,
                         profile: Annotated[str | None, Query(max_length=200, description="the lane")] = None,
                         kind: Annotated[str | None, Query(max_length=64)] = None,
-                        limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
+                        limit: LIMIT = 50, before_id: CURSOR = None) -> Page[JobView]:
         rows = await asyncio.to_thread(svc.jobs.list, status=status, lane=profile, kind=kind, limit=limit,
                                        before_id=before_id)
-        return {"items": [_job_json(r) for r in rows], "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+        return Page[JobView](items=[JobView.of(r) for r in rows],
+                             next_before_id=rows[-1]["id"] if len(rows) == limit else None)
 
     @v1.get("/jobs/{job_id}", dependencies=read, tags=["runs"])
-    async def get_job(job_id: ID) -> dict[str, Any]:
+    async def get_job(job_id: ID) -> JobView:
         row = await asyncio.to_thread(svc.jobs.get, job_id)
         if row is None:
             raise ApiError(404, f"no job with id {job_id}")
-        return {**_job_json(row), "error": row["last_error"]}
+        return JobView.of(row)
 
     @v1.get("/timers", dependencies=read, tags=["timers"])
-    async def list_timers() -> list[dict[str, Any]]:
-        return [_jsonable(dataclasses.asdict(t)) for t in await asyncio.to_thread(svc.timers.list)]
+    async def list_timers() -> list[TimerView]:
+        return [TimerView.model_validate(t) for t in await asyncio.to_thread(svc.timers.list)]
 
     @v1.post("/timers", dependencies=write, tags=["timers"], status_code=201)
-    async def add_timer(body: TimerRequest) -> dict[str, Any]:
+    async def add_timer(body: TimerRequest) -> TimerCreated:
         if (body.due_at is None) == (body.in_seconds is None):
             raise ApiError(422, "give exactly one of due_at or in_seconds")
         if body.due_at is not None and body.due_at.tzinfo is None:
@@ -333,110 +350,73 @@ def create_app(svc: "SyncService") -> FastAPI:
         created = await asyncio.to_thread(svc.timers.add_once, name, body.profile, SYNC, due, payload)
         if not created:
             raise ApiError(409, f"a timer named {name!r} exists already")
-        return {"name": name, "profile": body.profile, "due_at": due.isoformat()}
+        return TimerCreated(name=name, profile=body.profile, due_at=due)
 
     # -- runs, items, errors ------------------------------------------------------------------------
-    def _query(stmt: Any) -> list[dict[str, Any]]:
-        with svc.ws.engine.connect() as conn:
-            return [_jsonable(dict(r._mapping)) for r in conn.execute(stmt)]
-
-    async def _newest_first(stmt: Any, id_column: Any, limit: int, before_id: int | None) -> dict[str, Any]:
-        """One page of a newest-first listing; ``next_before_id`` continues it (keyset paging)."""
-        if before_id:
-            stmt = stmt.where(id_column < before_id)
-        rows = await asyncio.to_thread(_query, stmt.order_by(id_column.desc()).limit(limit))
-        return {"items": rows, "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+    runs = svc.ws.store
 
     @v1.get("/runs", dependencies=read, tags=["runs"])
     async def list_runs(profile: Annotated[str | None, Query(max_length=100)] = None,
                         status: Annotated[Literal["running", "ok", "failed"] | None, Query()] = None,
-                        limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = select(RUNS)
-        if profile:
-            stmt = stmt.where(RUNS.c.profile == profile)
-        if status:
-            stmt = stmt.where(RUNS.c.status == status)
-        return await _newest_first(stmt, RUNS.c.id, limit, before_id)
+                        limit: LIMIT = 50, before_id: CURSOR = None) -> Page[RunView]:
+        return await asyncio.to_thread(runs.runs_page, profile, status=status, limit=limit, before_id=before_id)
 
     @v1.get("/runs/{run_id}", dependencies=read, tags=["runs"])
-    async def get_run(run_id: ID) -> dict[str, Any]:
-        rows = await asyncio.to_thread(_query, select(RUNS).where(RUNS.c.id == run_id))
-        if not rows:
+    async def get_run(run_id: ID) -> RunView:
+        found = await asyncio.to_thread(runs.run, run_id)
+        if found is None:
             raise ApiError(404, f"no run with id {run_id}")
-        return rows[0]
+        return found
 
     @v1.get("/runs/{run_id}/items", dependencies=read, tags=["runs"])
     async def run_items(run_id: ID, action: Annotated[str | None, Query(max_length=16)] = None,
-                        limit: LIMIT = 100, after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> dict[str, Any]:
-        stmt = select(ITEMS).where(ITEMS.c.run_id == run_id, ITEMS.c.id > after_id).order_by(ITEMS.c.id).limit(limit)
-        if action:
-            stmt = stmt.where(ITEMS.c.action == action)
-        rows = await asyncio.to_thread(_query, stmt)
-        return {"items": rows, "next_after_id": rows[-1]["id"] if len(rows) == limit else None}
-
-    def _items_stmt(run_id: int, action: str | None) -> Any:
-        stmt = select(ITEMS).where(ITEMS.c.run_id == run_id)
-        return stmt.where(ITEMS.c.action == action) if action else stmt
+                        limit: LIMIT = 100, after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> ItemsAfter:
+        return await asyncio.to_thread(runs.items_after, run_id, after_id, limit, action)
 
     @v1.get("/runs/{run_id}/items/count", dependencies=read, tags=["runs"])
     async def count_items(run_id: ID, action: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, int]:
-        sub = _items_stmt(run_id, action).subquery()
-        rows = await asyncio.to_thread(_query, select(func.count().label("count")).select_from(sub))
-        return {"count": int(rows[0]["count"])}
+        return {"count": await asyncio.to_thread(runs.count_items, run_id, action)}
 
     @v1.get("/runs/{run_id}/items/page", dependencies=read, tags=["runs"])
     async def items_page(run_id: ID, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0, limit: LIMIT = 100,
-                         action: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, Any]:
-        """Random access by position (a table view scrolled anywhere); ``/items`` pages by id instead."""
-        stmt = _items_stmt(run_id, action).order_by(ITEMS.c.id).offset(offset).limit(limit)
-        return {"items": await asyncio.to_thread(_query, stmt)}
+                         action: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, list[ItemView]]:
+        """Random access by position (a table view scrolled anywhere, by index seek); ``/items`` pages by id."""
+        return {"items": await asyncio.to_thread(runs.items_page, run_id, offset, limit, action)}
 
     @v1.get("/errors", dependencies=read, tags=["errors"])
     async def list_errors(profile: Annotated[str | None, Query(max_length=100)] = None,
-                          limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = select(ITEMS, RUNS.c.profile).join(RUNS, RUNS.c.id == ITEMS.c.run_id).where(ITEMS.c.action == "error")
-        if profile:
-            stmt = stmt.where(RUNS.c.profile == profile)
-        return await _newest_first(stmt, ITEMS.c.id, limit, before_id)
+                          limit: LIMIT = 50, before_id: CURSOR = None) -> Page[ErrorView]:
+        return await asyncio.to_thread(runs.errors, profile, limit=limit, before_id=before_id)
 
     @v1.post("/errors/{item_id}/retry", dependencies=write, tags=["errors"], status_code=202)
-    async def retry_error(item_id: ID) -> dict[str, Any]:
-        stmt = (select(ITEMS, RUNS.c.profile).join(RUNS, RUNS.c.id == ITEMS.c.run_id)
-                .where(ITEMS.c.id == item_id, ITEMS.c.action == "error"))
-        rows = await asyncio.to_thread(_query, stmt)
-        if not rows:
+    async def retry_error(item_id: ID) -> JobStarted:
+        item = await asyncio.to_thread(runs.error, item_id)
+        if item is None:
             raise ApiError(404, f"no failed item with id {item_id}")
-        row = rows[0]
-        hints = {"jira": [row["jira_id"]] if row.get("jira_id") else [],
-                 "bitrix24": [row["bitrix24_id"]] if row.get("bitrix24_id") else []}
-        if not hints["jira"] and not hints["bitrix24"]:
+        targets = await asyncio.to_thread(runs.retry_targets, item.profile, [item_id])
+        if not targets:
             raise ApiError(409, "the failed item names no record to read again")
-        payload = {"trigger": f"retry:item:{item_id}", "hints": hints}
-        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, row["profile"], payload, origin="manual")])
-        svc.worker.wake()
-        return {"job_id": ids[0], "profile": row["profile"]}
+        return await _retry(targets, f"retry:item:{item_id}")
 
     # -- conflicts ------------------------------------------------------------------------------------
     @v1.get("/conflicts", dependencies=read, tags=["conflicts"])
     async def list_conflicts(profile: Annotated[str | None, Query(max_length=100)] = None,
-                             resolved: bool = False, limit: LIMIT = 50, before_id: CURSOR = None) -> dict[str, Any]:
-        stmt = select(CONFLICTS).where(CONFLICTS.c.resolved.is_(resolved))
-        if profile:
-            stmt = stmt.where(CONFLICTS.c.profile == profile)
-        return await _newest_first(stmt, CONFLICTS.c.id, limit, before_id)
+                             resolved: bool = False, limit: LIMIT = 50, before_id: CURSOR = None
+                             ) -> Page[ConflictView]:
+        return await asyncio.to_thread(runs.conflicts_page, profile, resolved=resolved, limit=limit,
+                                       before_id=before_id)
 
     @v1.post("/conflicts/{conflict_id}/resolve", dependencies=write, tags=["conflicts"])
-    async def resolve_conflict(conflict_id: ID, body: ResolveRequest) -> dict[str, Any]:
+    async def resolve_conflict(conflict_id: ID, body: ResolveRequest) -> Resolved:
         if (body.choose is None) == ("value" not in body.model_fields_set):
             raise ApiError(422, "give exactly one of 'choose' (jira or bitrix24) or 'value'")
-        rows = await asyncio.to_thread(_query, select(CONFLICTS).where(CONFLICTS.c.id == conflict_id))
-        if not rows:
+        row = await asyncio.to_thread(runs.conflict, conflict_id)
+        if row is None:
             raise ApiError(404, f"no conflict with id {conflict_id}")
-        row = rows[0]
-        if row["resolved"]:
+        if row.resolved:
             raise ApiError(409, f"conflict {conflict_id} is resolved already")
-        if not any(r.profile.name == row["profile"] for r in svc.routes):
-            raise ApiError(409, f"profile {row['profile']!r} is not enabled in this service")
+        if not any(r.profile.name == row.profile for r in svc.routes):
+            raise ApiError(409, f"profile {row.profile!r} is not enabled in this service")
         choice = body.choose or "value"
         try:
             await settle(svc.ws, conflict_id, choice, body.value, who="api")
@@ -445,11 +425,11 @@ def create_app(svc: "SyncService") -> FastAPI:
         resolution = {"choose": body.choose, "value": body.value if body.choose is None else None}
         # The engine writes the recorded choice on the pair's next run: this job.
         payload = {"trigger": f"conflict:{conflict_id}",
-                   "hints": {"jira": [row["jira_id"]], "bitrix24": [row["bitrix24_id"]]}}
-        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, row["profile"], payload, origin="manual")])
+                   "hints": {"jira": [row.jira_id], "bitrix24": [row.bitrix24_id]}}
+        ids = await asyncio.to_thread(svc.jobs.add, [NewJob(SYNC, row.profile, payload, origin="manual")])
         svc.worker.wake()
-        svc.bus.publish("conflict.resolved", conflict_id=conflict_id, profile=row["profile"])
-        return {"conflict_id": conflict_id, "resolution": resolution, "job_id": ids[0]}
+        svc.bus.publish("conflict.resolved", conflict_id=conflict_id, profile=row.profile)
+        return Resolved(conflict_id=conflict_id, resolution=resolution, job_id=ids[0])
 
     # -- stream, reload, status -----------------------------------------------------------------------
     @v1.get("/events", dependencies=read, tags=["events"], response_class=StreamingResponse)
@@ -493,7 +473,7 @@ def create_app(svc: "SyncService") -> FastAPI:
     # -- inbound hooks --------------------------------------------------------------------------------
     async def _body(request: Request) -> bytes:
         body = await request.body()
-        if len(body) > MAX_HOOK_BODY:
+        if len(body) > svc.config.max_hook_body_bytes:
             raise InboundError(413, "the body is too large")
         return body
 

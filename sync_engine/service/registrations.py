@@ -19,7 +19,7 @@ import httpx
 from sync_engine.connectors.bitrix24 import Bitrix24Connector
 from sync_engine.service.inbound import B24_ENTITY_EVENTS, JIRA_EVENTS
 from sync_engine.service.routing import RoutedProfile
-from sync_engine.workspace import ConnectionInfo
+from sync_engine.store.connections import ConnectionInfo
 
 log = logging.getLogger(__name__)
 JIRA_FILTER_KEY = "issue-related-events-section"

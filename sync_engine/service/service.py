@@ -16,17 +16,18 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
 
+from sync_engine.bus import EventBus
 from sync_engine.connectors.base import ConnectorError
 from sync_engine.connectors.bitrix24 import Bitrix24Connector
 from sync_engine.jobs import FiredTimer, JobBatch, JobHandler, JobStore, JobWorker, TimerStore
 from sync_engine.profiles.schema import Profile
 from sync_engine.secrets import SecretError
 from sync_engine.service import registrations
-from sync_engine.service.bus import EventBus
 from sync_engine.service.config import ServiceConfig
 from sync_engine.service.inbound import InboundEvent, parse_offline
 from sync_engine.service.metrics import Metrics
@@ -58,7 +59,9 @@ class SyncService:
         self.routes: list[RoutedProfile] = []
         self.registrations: dict[str, registrations.Outcome] = {}
         self.clock = config.clock()
-        self.jobs = JobStore(ws.engine, self.clock)
+        jobs = ws.settings.jobs
+        self.jobs = JobStore(ws.engine, self.clock, backoff=lambda attempts: timedelta(
+            seconds=min(jobs.retry_cap_s, jobs.retry_base_s * 2 ** max(0, attempts - 1))))
         self.timers = TimerStore(self.jobs)
         self.router = Router(self.store, self.jobs, config, lambda: self.routes)
         self.sync = SyncJobHandler(ws, config, self.metrics, self.bus, lambda: self.routes)
@@ -296,7 +299,7 @@ class SyncService:
                 await server_task
                 raise RuntimeError("the HTTP server failed to start")
             await asyncio.sleep(0.01)
-        if self.config.register:
+        if self.config.register_webhooks:
             await self.reconcile()
         self._tasks.append(asyncio.create_task(self._router_loop(), name="b24s-router"))
         self.worker.start()

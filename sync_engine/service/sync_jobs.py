@@ -17,19 +17,19 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sync_engine.bus import EventBus
 from sync_engine.connectors.base import ConnectorError, Record
 from sync_engine.engine.runner import Hints
 from sync_engine.engine.state import RunSummary
 from sync_engine.jobs import Claim, JobBatch, JobHandler, JobRow, Schedule
 from sync_engine.profiles.schema import ScheduleTrigger
 from sync_engine.secrets import SecretError
-from sync_engine.service.bus import EventBus
 from sync_engine.service.config import ServiceConfig
 from sync_engine.service.logs import LOG_CONTEXT, bind
 from sync_engine.service.metrics import Metrics
 from sync_engine.service.routing import RoutedProfile, fire_filter, merge_events, needs_record
 from sync_engine.triggers import next_fire_time
-from sync_engine.views.plan import describe_plan
+from sync_engine.views.plan import plan_lines
 from sync_engine.workspace import ProfileSession, Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,9 @@ class SyncJobHandler(JobHandler):
         result = summary.as_json()
         if dry_run:
             result["plan"] = plan.counts()
-            result["plan_lines"] = describe_plan(plan)[:2000]
+            lines = plan_lines(plan)[:2000]
+            result["plan_lines"] = [text for line in lines for text in line.text()]
+            result["plan_items"] = [line.model_dump(mode="json") for line in lines]
         bind(run_id=summary.run_id)
         if summary.error:
             batch.retry(jobs, summary.error, result)
@@ -237,15 +239,10 @@ class SyncJobHandler(JobHandler):
 
     def _log_failed_items(self, run_id: int, limit: int = 50) -> None:
         """One log line per failed item, with its ids, so a log search finds the record behind an error."""
-        for item in self.ws.store.run_items(run_id, limit=1000):
-            if item["action"] != "error":
-                continue
-            log.warning("item failed: %s", item.get("error") or "unknown error", extra={"fields": {
-                "run_id": run_id, "item_id": item["id"], "jira_id": item.get("jira_id"),
-                "jira_key": item.get("jira_key"), "bitrix24_id": item.get("bitrix24_id")}})
-            limit -= 1
-            if limit <= 0:
-                return
+        for item in self.ws.store.items_page(run_id, 0, limit, action="error"):
+            log.warning("item failed: %s", item.error or "unknown error", extra={"fields": {
+                "run_id": run_id, "item_id": item.id, "jira_id": item.jira_id, "jira_key": item.jira_key,
+                "bitrix24_id": item.bitrix24_id}})
 
     async def _hints(self, session: ProfileSession, r: RoutedProfile, events: list[dict[str, Any]],
                      extra: Sequence[Any]) -> Hints | None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from sync_engine.engine.plan import FieldChange, Plan
 from sync_engine.sides import Side
+from sync_engine.views.runs import RunSummaryView
 
 LineKind = Literal["create", "match", "update", "conflict", "gone", "deferred", "error"]
 MISSING_ACTION_TEXT = {"none": "already marked", "forget": "forget the link", "ignore": "leave it",
@@ -95,3 +96,11 @@ def plan_lines(plan: Plan) -> list[PlanLine]:
 def describe_plan(plan: Plan) -> list[str]:
     """The plan as text lines (``b24sync run --dry-run``)."""
     return [text for line in plan_lines(plan) for text in line.text()]
+
+
+class RunOutcome(BaseModel):
+    """A run or plan started by a person: its numbers, the plan's lines and the error that stopped it."""
+
+    summary: RunSummaryView
+    plan: list[PlanLine] = Field(default_factory=list)
+    error: str | None = None

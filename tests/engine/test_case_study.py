@@ -101,8 +101,8 @@ def test_deal_edit_updates_distributor_and_nothing_else(twins: Twins, ws: Worksp
     puts = {k: counters_after[k] - counters_before.get(k, 0) for k in counters_after
             if k.startswith(("PUT", "POST")) and counters_after[k] != counters_before.get(k, 0)}
     assert puts == {"PUT /rest/api/2/issue/{key}": 1}
-    item = [i for i in ws.store.run_items(summary.run_id or 0) if i["action"] == "update"]
-    assert [c["field"] for c in item[0]["changes"]["fields"]] == ["customfield_10102"]
+    item = [i for i in ws.store.run_items(summary.run_id or 0) if i.action == "update"]
+    assert [c["field"] for c in item[0].changes["fields"]] == ["customfield_10102"]
 
 
 def test_product_created_on_either_side_appears_on_the_other(twins: Twins, ws: Workspace) -> None:

@@ -157,7 +157,7 @@ def test_a_run_row_starts_when_its_reads_did(linked: Twins, tmp_path: Path) -> N
     try:
         summary = run(ws, "small")
         row = ws.store.runs("small")[0]
-        started = row["started_at"] if row["started_at"].tzinfo else row["started_at"].replace(tzinfo=UTC)
+        started = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=UTC)
         assert summary.finished is not None
         assert started == summary.started
         assert (summary.finished - started).total_seconds() == pytest.approx(summary.seconds, abs=0.01)

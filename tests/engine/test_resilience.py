@@ -18,7 +18,7 @@ from engine_harness import SMALL_PROFILE, Twins, add_stamp_field, agreement, pro
 from sync_engine.engine.compile import ProfileInvalidError
 from sync_engine.engine.runner import Hints
 from sync_engine.engine.spec import Side
-from sync_engine.engine.sql_store import SqlStateStore
+from sync_engine.store.state import SqlStateStore
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_sync_converges_under_faults_and_records_retries(fresh: Twins, tmp_path:
         retried = sum(sum(s.retries.values()) for s in summaries)
         assert retried > 0, [s.as_json() for s in summaries]
         rows = SqlStateStore(ws.engine).runs("small")
-        assert sum(r["retries_jira"] + r["retries_bitrix24"] for r in rows) == retried
+        assert sum(r.retries_jira + r.retries_bitrix24 for r in rows) == retried
         pairs, problems = agreement(fresh, ws)
         assert problems == [] and pairs == 300, (problems, [s.as_json() for s in summaries])
     finally:
@@ -213,11 +213,11 @@ def test_held_conflict_is_written_once_a_person_settles_it(fresh: Twins, tmp_pat
         assert held.conflicts == 1 and held.updated == {"jira": 0, "bitrix24": 1}
         assert fresh.writes()["jira"] == before["jira"]
         (conflict,) = store.open_conflicts("small")
-        assert conflict["rule"] == "title"
-        assert conflict["values"]["jira"] == "Версия JIRA" and conflict["values"]["bitrix24"] == "Версия Bitrix24"
+        assert conflict.rule == "title"
+        assert conflict.values["jira"] == "Версия JIRA" and conflict.values["bitrix24"] == "Версия Bitrix24"
         assert run(ws, "small").conflicts == 1 and len(store.open_conflicts("small")) == 1  # still held, one row
 
-        store.settle_conflict(conflict["id"], Side.BITRIX24, who="tester")
+        store.settle_conflict(conflict.id, Side.BITRIX24, who="tester")
         settled = run(ws, "small")
         assert settled.updated == {"jira": 1, "bitrix24": 0} and settled.conflicts == 0
         assert fresh.issue(key)["summary"] == "Версия Bitrix24"

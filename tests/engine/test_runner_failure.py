@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from engine_harness import SMALL_PROFILE, Twins, add_stamp_field, profile, workspace
 
-from sync_engine.engine.sql_store import SqlStateStore
+from sync_engine.store.state import SqlStateStore
 
 
 class BrokenItemLog(SqlStateStore):
@@ -36,8 +36,8 @@ def test_an_unexpected_error_marks_the_run_failed_and_reaches_the_caller(twins: 
         with pytest.raises(OSError, match="disk full"):
             asyncio.run(ws.run("small"))
         (run,) = ws.store.runs("small")
-        assert run["status"] == "failed"
-        assert "disk full" in (run["error"] or "")
-        assert run["finished_at"] is not None
+        assert run.status == "failed"
+        assert "disk full" in (run.error or "")
+        assert run.finished_at is not None
     finally:
         ws.close()

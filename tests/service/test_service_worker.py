@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine
 
 from models.db import open_database
+from sync_engine.bus import EventBus
 from sync_engine.jobs import Claim, JobBatch, JobStore, NewJob
-from sync_engine.service.bus import EventBus
 from sync_engine.service.config import ServiceConfig
 from sync_engine.service.metrics import Metrics
 from sync_engine.service.store import utcnow
@@ -170,7 +170,7 @@ def test_a_reconcile_job_behind_an_event_job_still_reconciles(engine: Engine) ->
 
 def test_a_lane_taken_over_from_a_dead_instance_closes_its_run(engine: Engine) -> None:
     """The run a killed instance left "running" is closed as failed, naming that instance."""
-    from sync_engine.engine.sql_store import SqlStateStore
+    from sync_engine.store.state import SqlStateStore
 
     state = SqlStateStore(engine)
     run_id = state.start_run("p", "event")
@@ -178,4 +178,4 @@ def test_a_lane_taken_over_from_a_dead_instance_closes_its_run(engine: Engine) -
                        EventBus(), routes=lambda: [])
     asyncio.run(h.taken_over(Claim("p", [], utcnow(), "dead-host:1", utcnow() + timedelta(seconds=1))))
     (run,) = state.runs("p")
-    assert run["id"] == run_id and run["status"] == "failed" and "dead-host:1" in run["error"]
+    assert run.id == run_id and run.status == "failed" and "dead-host:1" in (run.error or "")

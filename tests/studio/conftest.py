@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 from studio_harness import Studio
 
 
 @pytest.fixture(scope="session")
 def studio_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    from studio.eventloop import make_loop
+
+    loop = make_loop(qapp)
     yield loop
 
 
@@ -25,6 +25,7 @@ def studio(qtbot: Any, studio_loop: asyncio.AbstractEventLoop) -> Iterator[Studi
     from studio.main_window import MainWindow
     from studio.session import open_demo
 
+    asyncio.set_event_loop(studio_loop)  # another test's asyncio.run() may have cleared it
     session = open_demo()
     window = MainWindow(session)
     qtbot.addWidget(window)

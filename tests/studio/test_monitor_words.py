@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.i18n import install_translator
 from studio.pages.monitor_models import ACTION_COLOURS, ItemsModel, RunsModel, trigger_text, word
+from sync_engine.views.runs import ItemView, RunView
 
 
 @pytest.fixture
@@ -20,9 +21,11 @@ def russian(qapp: QApplication) -> Iterator[QApplication]:
     install_translator(qapp, "en")
 
 
-RUN = {"id": 1, "profile": "purchase-requests", "trigger": "event (+12 coalesced)", "status": "failed",
-       "started_at": "2026-11-26T10:00:00+00:00", "finished_at": "2026-11-26T10:00:02+00:00"}
-ITEM = {"id": 5, "action": "create", "side": "bitrix24", "jira_key": "PROC-7", "bitrix24_id": "42"}
+RUN = RunView.model_validate({"id": 1, "profile": "purchase-requests", "trigger": "event (+12 coalesced)",
+                              "status": "failed", "started_at": "2026-11-26T10:00:00+00:00",
+                              "finished_at": "2026-11-26T10:00:02+00:00"})
+ITEM = ItemView.model_validate({"id": 5, "run_id": 1, "seq": 1, "action": "create", "side": "bitrix24",
+                                "jira_key": "PROC-7", "bitrix24_id": "42"})
 
 
 def test_words_in_russian(russian: QApplication) -> None:
@@ -35,7 +38,7 @@ def test_words_in_russian(russian: QApplication) -> None:
     runs.set_rows([RUN])
     assert runs.data(runs.index(0, 2)) == "по событию (+12 в пакете)"
     assert runs.data(runs.index(0, 3)) == "сбой"
-    assert runs.rows[0]["status"] == "failed"  # stored as it came
+    assert runs.rows[0].status == "failed"  # stored as it came
 
     items = ItemsModel()
     items.total = 1

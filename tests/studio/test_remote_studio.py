@@ -61,26 +61,30 @@ def test_remote_backend_lists_describes_plans_runs_and_pages_items(service: dict
     async def scenario() -> None:
         backend = RemoteBackend(service["url"], service["token"], poll=0.2)
         try:
-            names = {p.name for p in await backend.profiles()}
+            names = {p.name for p in await backend.profiles.all()}
             assert "purchase-requests" in names
-            profile = next(p for p in await backend.profiles() if p.name == "purchase-requests")
-            jira_fields, b24_fields = await backend.describe_fields(profile)
+            profile = next(p for p in await backend.profiles.all() if p.name == "purchase-requests")
+            jira_fields, b24_fields = await backend.profiles.fields(profile)
             assert {"summary", "customfield_10101"} <= {f.id for f in jira_fields}
             assert {"TITLE", "STAGE_ID"} <= {f.id for f in b24_fields}
-            plan = await backend.run("purchase-requests", dry_run=True)
-            assert any(line.startswith("create in Bitrix24") for line in plan["plan"]), plan
-            result = await backend.run("purchase-requests", dry_run=False)
-            assert result["error"] is None and result["summary"]["created"]["bitrix24"] > 0
-            runs = await backend.runs()
-            run_id = next(r["id"] for r in runs if r["profile"] == "purchase-requests" and r["status"] == "ok")
-            total = await backend.count_items(run_id)
-            page = await backend.items_page(run_id, 0, 10)
-            assert total >= 10 and len(page) == 10 and page[0]["run_id"] == run_id
-            creates = await backend.count_items(run_id, "create")
+            plan = await backend.runs.run("purchase-requests", dry_run=True)
+            lines = [t for line in plan.plan for t in line.text()]
+            assert any(line.startswith("create in Bitrix24") for line in lines), plan
+            assert {line.kind for line in plan.plan} >= {"create"}
+            result = await backend.runs.run("purchase-requests", dry_run=False)
+            assert result.error is None and result.summary.created.bitrix24 > 0
+            runs = await backend.runs.recent()
+            run_id = next(r.id for r in runs if r.profile == "purchase-requests" and r.status == "ok")
+            total = await backend.runs.count_items(run_id)
+            page = await backend.runs.items_page(run_id, 0, 10)
+            assert total >= 10 and len(page) == 10 and page[0].run_id == run_id
+            assert [i.seq for i in await backend.runs.items_page(run_id, total - 2, 10)] == [total - 1, total]
+            creates = await backend.runs.count_items(run_id, "create")
             assert 0 < creates <= total
-            conns = await backend.connections()
-            assert {c["name"] for c in conns} == {"jira-demo", "bitrix24-demo"}
-            assert service["jira_token"] not in json.dumps(conns), "a connection listing must never carry a secret"
+            conns = await backend.connections.all()
+            assert {c.name for c in conns} == {"jira-demo", "bitrix24-demo"}
+            listing = json.dumps([c.model_dump(mode="json") for c in conns])
+            assert service["jira_token"] not in listing, "a connection listing must never carry a secret"
         finally:
             await backend.close()
 
@@ -93,10 +97,10 @@ def test_remote_backend_reports_bad_and_read_only_tokens(service: dict[str, Any]
         viewer = RemoteBackend(service["url"], service["reader"])
         try:
             with pytest.raises(RemoteError, match="401"):
-                await bad.profiles()
-            assert await viewer.profiles()
+                await bad.profiles.all()
+            assert await viewer.profiles.all()
             with pytest.raises(RemoteError, match="403"):
-                await viewer.run("purchase-requests", dry_run=False)
+                await viewer.runs.run("purchase-requests", dry_run=False)
         finally:
             await bad.close()
             await viewer.close()

@@ -65,9 +65,9 @@ def test_add_a_jira_connection_to_the_twin_and_test_it(studio: Studio, monkeypat
     page = window.connections_page
     page.add_jira.click()
     studio.settle()
-    names = [c["name"] for c in page.items]
+    names = [c.name for c in page.items]
     assert "jira-second" in names
-    assert all("secret" not in c or c["secret"] is None for c in page.items)
+    assert all("secret" not in c.model_dump() for c in page.items)
     page.table.selectRow(names.index("jira-second"))
     page.test_selected()
     studio.settle()
@@ -92,7 +92,7 @@ def test_a_bad_token_is_reported_not_crashed(studio: Studio, monkeypatch: Any) -
     studio.settle()
     page.add_jira.click()
     studio.settle()
-    page.table.selectRow([c["name"] for c in page.items].index("jira-wrong"))
+    page.table.selectRow([c.name for c in page.items].index("jira-wrong"))
     page.test_selected()
     studio.settle()
     text = page.result.toPlainText()
@@ -122,27 +122,27 @@ def test_build_mapping_by_drag_undo_redo_refusal_then_save_dry_run_and_run(studi
     page.save()
     studio.settle()
     assert not page.is_dirty()
-    saved = studio.run(studio.window.backend.profiles())
+    saved = studio.run(studio.window.backend.profiles.all())
     assert added <= {m.id for m in next(p for p in saved if p.name == "purchase-requests").mappings}
 
     page.run(dry_run=True)
     studio.settle()
     assert "Plan" in page.run_summary.text()
     assert "create in Bitrix24" in page.plan_view.toPlainText()
-    assert studio.run(studio.window.backend.runs()) == []  # a dry run writes nothing, not even a run row
+    assert studio.run(studio.window.backend.runs.recent()) == []  # a dry run writes nothing, not even a run row
 
     page.run(dry_run=False)
     studio.settle()
     assert "Run finished" in page.run_summary.text(), page.run_summary.text()
-    runs = studio.run(studio.window.backend.runs())
-    assert len(runs) == 1 and runs[0]["created_bitrix24"] > 0
+    runs = studio.run(studio.window.backend.runs.recent())
+    assert len(runs) == 1 and runs[0].created_bitrix24 > 0
 
     monitor = studio.window.monitor_page
     studio.window.show_page("monitor")
     studio.settle(0.3)
     assert monitor.runs_model.rowCount() == 1
     total = monitor.items_model.rowCount()
-    assert total >= runs[0]["created_bitrix24"]
+    assert total >= runs[0].created_bitrix24
     for row in range(min(total, 20)):
         monitor.items_model.data(monitor.items_model.index(row, 1))
     studio.settle(0.2)
@@ -212,8 +212,8 @@ def test_conflict_is_shown_side_by_side_and_kept_from_jira(studio: Studio) -> No
     assert deal["result"]["TITLE"] == "Закупка (правка в JIRA)"
     page.run(dry_run=False)
     studio.settle()
-    last = studio.run(backend.runs())[0]
-    assert last["conflicts"] == 0 and last["updated_jira"] == 0 and last["updated_bitrix24"] == 0
+    last = studio.run(backend.runs.recent())[0]
+    assert last.conflicts == 0 and last.updated_jira == 0 and last.updated_bitrix24 == 0
 
 
 def test_switch_language_to_russian_and_back(studio: Studio) -> None:

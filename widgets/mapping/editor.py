@@ -66,7 +66,7 @@ def _option_combo(meta: FieldMeta | None, side: Side, allow_empty: bool = False)
     if meta is not None and meta.options:
         for opt in meta.options:
             combo.addItem(f"{opt.label}  ·  {opt.id}" if opt.label != opt.id else opt.label,
-                          opt.label if side == "jira" else opt.id)
+                          opt.label if side == Side.JIRA else opt.id)
     else:
         combo.setEditable(True)
     return combo
@@ -123,8 +123,8 @@ class ValueMapPage(QWidget):
         self.defaults_box = QWidget()
         form = QFormLayout(self.defaults_box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.default_jira = _option_combo(jira, "jira", allow_empty=True)
-        self.default_b24 = _option_combo(b24, "bitrix24", allow_empty=True)
+        self.default_jira = _option_combo(jira, Side.JIRA, allow_empty=True)
+        self.default_b24 = _option_combo(b24, Side.BITRIX24, allow_empty=True)
         form.addRow(self.tr("Default written to JIRA:"), self.default_jira)
         form.addRow(self.tr("Default written to Bitrix24:"), self.default_b24)
         layout.addWidget(self.defaults_box)
@@ -134,7 +134,7 @@ class ValueMapPage(QWidget):
     def add_pair(self, jira_value: str | None, b24_value: str | None) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        jc, bc = _option_combo(self._jira, "jira"), _option_combo(self._b24, "bitrix24")
+        jc, bc = _option_combo(self._jira, Side.JIRA), _option_combo(self._b24, Side.BITRIX24)
         _set_combo_value(jc, jira_value, self._jira)
         _set_combo_value(bc, b24_value, self._b24)
         self.table.setCellWidget(row, 0, jc)
@@ -181,8 +181,8 @@ class MappingEditorDialog(QDialog):
         self._model = model
         self._original = mapping
         self._result: FieldMapping | None = None
-        self._jira = model.field("jira", mapping.jira_field)
-        self._b24 = model.field("bitrix24", mapping.bitrix24_field)
+        self._jira = model.field(Side.JIRA, mapping.jira_field)
+        self._b24 = model.field(Side.BITRIX24, mapping.bitrix24_field)
         # A template/constant keeps only its target; the other field comes back if the user picks another kind.
         layout = QVBoxLayout(self)
         header = QLabel(self._header_text())
@@ -288,7 +288,7 @@ class MappingEditorDialog(QDialog):
         self.currency = QLineEdit(DEFAULT_CURRENCY)
         self.currency.setMaxLength(3)
         self.currency_field = QComboBox()
-        for meta in self._model.fields("jira"):
+        for meta in self._model.fields(Side.JIRA):
             if meta.type in (FieldType.ENUM, FieldType.TEXT):
                 self.currency_field.addItem(f"{meta.label}  ·  {meta.id}", meta.id)
         money_form.addRow(self.money_fixed, self.currency)
@@ -405,8 +405,8 @@ class MappingEditorDialog(QDialog):
         kind = self.kind()
         self.pages.setCurrentIndex(self.page_index.get(kind, 0))
         self.value_map.defaults_box.setVisible(kind == "value_map")
-        target_side: Side = "bitrix24" if self.direction() != "to_jira" else "jira"
-        source_side: Side = "jira" if target_side == "bitrix24" else "bitrix24"
+        target_side: Side = Side.BITRIX24 if self.direction() != "to_jira" else Side.JIRA
+        source_side: Side = Side.JIRA if target_side == Side.BITRIX24 else Side.BITRIX24
         if kind == "template":
             self.placeholder_list.clear()
             for meta in self._model.fields(source_side):
@@ -414,7 +414,7 @@ class MappingEditorDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, meta.id)
                 self.placeholder_list.addItem(item)
         if kind == "constant":
-            target = self._b24 if target_side == "bitrix24" else self._jira
+            target = self._b24 if target_side == Side.BITRIX24 else self._jira
             current = self.constant.currentText()
             self.constant.clear()
             if target is not None:
@@ -495,7 +495,7 @@ class MappingEditorDialog(QDialog):
         if not ok:
             raise EditorError(self.tr("This transform does not fit the fields: %1").replace("%1", reason))
         if kind == "template":
-            source_side: Side = "jira" if direction == "to_bitrix24" else "bitrix24"
+            source_side: Side = Side.JIRA if direction == "to_bitrix24" else Side.BITRIX24
             known = {m.id for m in self._model.fields(source_side)}
             try:
                 unknown = [p for p in placeholders(self.template_edit.toPlainText()) if p not in known]

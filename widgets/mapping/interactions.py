@@ -16,6 +16,7 @@ from PySide6.QtGui import QPainterPath, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from sync_engine.mapping.validate import compatible
+from sync_engine.sides import Side
 from widgets.mapping.commands import AddMappingCommand, describe_mapping
 from widgets.mapping.items import DropState, FieldItem
 from widgets.mapping.model import MappingModel
@@ -180,7 +181,7 @@ class DragLinkInteraction(QObject):
 
     # ------------------------------------------------------------------ helpers
     def _other_side(self) -> str:
-        return "bitrix24" if self.source.side == "jira" else "jira"
+        return Side.BITRIX24 if self.source.side == Side.JIRA else Side.JIRA
 
     def _target_at(self, pos: QPointF) -> FieldItem | None:
         item = self._scene.field_item_at(pos)

@@ -122,7 +122,7 @@ class FieldItem(QGraphicsItem):
     def anchor_pos(self) -> QPointF:
         """The attachment point in scene coordinates."""
         s = self._style
-        x = s.field_width if self.side == "jira" else 0.0
+        x = s.field_width if self.side == Side.JIRA else 0.0
         return self.mapToScene(QPointF(x, s.field_height / 2))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -149,8 +149,8 @@ class FieldItem(QGraphicsItem):
         badge_text, badge_colour = TYPE_BADGES[self.meta.type]
         fm_badge = QFontMetricsF(s.badge_font)
         bw = fm_badge.horizontalAdvance(badge_text) + 10
-        bx = 8.0 if self.side == "bitrix24" else w - bw - 8
-        badge_rect = QRectF(bx + (10 if self.side == "bitrix24" else -10), (h - 16) / 2, bw, 16)
+        bx = 8.0 if self.side == Side.BITRIX24 else w - bw - 8
+        badge_rect = QRectF(bx + (10 if self.side == Side.BITRIX24 else -10), (h - 16) / 2, bw, 16)
         colour = QColor(badge_colour)
         if dimmed:
             colour.setAlpha(110)
@@ -162,8 +162,8 @@ class FieldItem(QGraphicsItem):
         painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge_text)
 
         # text block
-        left = badge_rect.right() + 8 if self.side == "bitrix24" else 12.0
-        right = w - 10 if self.side == "bitrix24" else badge_rect.left() - 6
+        left = badge_rect.right() + 8 if self.side == Side.BITRIX24 else 12.0
+        right = w - 10 if self.side == Side.BITRIX24 else badge_rect.left() - 6
         icons = 0.0
         if self.meta.read_only:
             icons += 14
@@ -201,7 +201,7 @@ class FieldItem(QGraphicsItem):
             self._paint_lock(painter, QPointF(x + 1, 13))
 
         # anchor
-        anchor = QPointF(w if self.side == "jira" else 0.0, h / 2)
+        anchor = QPointF(w if self.side == Side.JIRA else 0.0, h / 2)
         painter.setPen(QPen(s.anchor_linked if self._linked else s.anchor, 1.5))
         painter.setBrush(s.anchor_linked if self._linked else s.field_fill)
         painter.drawEllipse(anchor, 5, 5)
@@ -310,9 +310,9 @@ class LinkItem(QGraphicsItem):
         painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(colour))
-        if self.mapping.writes_to("bitrix24"):
+        if self.mapping.writes_to(Side.BITRIX24):
             painter.drawPolygon(self._arrow(self.b24_item.anchor_pos(), -1))
-        if self.mapping.writes_to("jira"):
+        if self.mapping.writes_to(Side.JIRA):
             painter.drawPolygon(self._arrow(self.jira_item.anchor_pos(), 1))
         if selected or self._hovered:
             self._paint_label(painter, colour)

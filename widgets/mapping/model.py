@@ -31,15 +31,15 @@ class MappingModel(QObject):
         super().__init__(parent)
         self._profile: Profile | None = None
         self._mappings: list[FieldMapping] = []
-        self._fields: dict[Side, tuple[FieldMeta, ...]] = {"jira": (), "bitrix24": ()}
-        self._by_id: dict[Side, dict[str, FieldMeta]] = {"jira": {}, "bitrix24": {}}
+        self._fields: dict[Side, tuple[FieldMeta, ...]] = {Side.JIRA: (), Side.BITRIX24: ()}
+        self._by_id: dict[Side, dict[str, FieldMeta]] = {Side.JIRA: {}, Side.BITRIX24: {}}
         self._issues: list[ValidationIssue] | None = None
 
     # ------------------------------------------------------------------ loading and reading
     def set_profile(self, profile: Profile, jira_fields: Sequence[FieldMeta], b24_fields: Sequence[FieldMeta]) -> None:
         self._profile = profile
         self._mappings = list(profile.mappings)
-        self._fields = {"jira": tuple(jira_fields), "bitrix24": tuple(b24_fields)}
+        self._fields = {Side.JIRA: tuple(jira_fields), Side.BITRIX24: tuple(b24_fields)}
         self._by_id = {side: {f.id: f for f in metas} for side, metas in self._fields.items()}
         self._issues = None
         self.fieldsChanged.emit()
@@ -113,7 +113,7 @@ class MappingModel(QObject):
         if self._issues is None:
             if self._profile is None:
                 return []
-            self._issues = validate_profile(self.profile(), self._fields["jira"], self._fields["bitrix24"])
+            self._issues = validate_profile(self.profile(), self._fields[Side.JIRA], self._fields[Side.BITRIX24])
         return list(self._issues)
 
     def issues_for(self, mapping_id: str) -> list[ValidationIssue]:

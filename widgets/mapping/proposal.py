@@ -102,7 +102,7 @@ def propose_mapping(source_side: Side, source: FieldMeta, target: FieldMeta, tak
 
     The direction follows the gesture, from the source toward the target; None if nothing fits.
     """
-    jira, b24 = (source, target) if source_side == "jira" else (target, source)
+    jira, b24 = (source, target) if source_side == Side.JIRA else (target, source)
     transform = propose_transform(source, target, jira, b24)
     if transform is None:
         return None
@@ -110,7 +110,7 @@ def propose_mapping(source_side: Side, source: FieldMeta, target: FieldMeta, tak
         id=unique_mapping_id(jira.id, b24.id, taken_ids),
         jira_field=jira.id,
         bitrix24_field=b24.id,
-        direction="to_bitrix24" if source_side == "jira" else "to_jira",
+        direction="to_bitrix24" if source_side == Side.JIRA else "to_jira",
         transform=transform,
     )
 
@@ -118,11 +118,11 @@ def propose_mapping(source_side: Side, source: FieldMeta, target: FieldMeta, tak
 def transform_fits(mapping: FieldMapping, jira: FieldMeta | None, b24: FieldMeta | None) -> tuple[bool, str]:
     """Does ``mapping``'s transform work for every direction it writes in?"""
     kind = mapping.transform.type
-    for target_side in ("bitrix24", "jira"):
+    for target_side in (Side.BITRIX24, Side.JIRA):
         if not mapping.writes_to(target_side):
             continue
-        target = b24 if target_side == "bitrix24" else jira
-        source = jira if target_side == "bitrix24" else b24
+        target = b24 if target_side == Side.BITRIX24 else jira
+        source = jira if target_side == Side.BITRIX24 else b24
         if target is None:
             return False, "the target field is not set"
         if kind in ("template", "constant"):

@@ -59,10 +59,10 @@ class MappingScene(QGraphicsScene):
         self.canvas_style = CanvasStyle()
         self.setBackgroundBrush(self.canvas_style.background)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
-        self._items: dict[Side, list[FieldItem]] = {"jira": [], "bitrix24": []}
-        self._by_id: dict[Side, dict[str, FieldItem]] = {"jira": {}, "bitrix24": {}}
+        self._items: dict[Side, list[FieldItem]] = {Side.JIRA: [], Side.BITRIX24: []}
+        self._by_id: dict[Side, dict[str, FieldItem]] = {Side.JIRA: {}, Side.BITRIX24: {}}
         self._links: dict[str, LinkItem] = {}
-        self._filters: dict[Side, str] = {"jira": "", "bitrix24": ""}
+        self._filters: dict[Side, str] = {Side.JIRA: "", Side.BITRIX24: ""}
         cs = self.canvas_style
         self._width = 2 * cs.field_width + cs.min_column_gap + 2 * cs.side_margin
         self._hidden_links = 0
@@ -87,8 +87,8 @@ class MappingScene(QGraphicsScene):
             self._interaction.cancel()
         self.clear()
         self._links.clear()
-        self._items = {"jira": [], "bitrix24": []}
-        self._by_id = {"jira": {}, "bitrix24": {}}
+        self._items = {Side.JIRA: [], Side.BITRIX24: []}
+        self._by_id = {Side.JIRA: {}, Side.BITRIX24: {}}
         for side in SIDES:
             items = [FieldItem(side, meta, self.canvas_style) for meta in self.mapping_model.fields(side)]
             self._items[side] = items
@@ -107,7 +107,7 @@ class MappingScene(QGraphicsScene):
 
     def _column_x(self, side: Side) -> float:
         s = self.canvas_style
-        return s.side_margin if side == "jira" else self._width - s.side_margin - s.field_width
+        return s.side_margin if side == Side.JIRA else self._width - s.side_margin - s.field_width
 
     def _layout_side(self, side: Side, force: bool = False) -> None:
         s = self.canvas_style
@@ -159,9 +159,9 @@ class MappingScene(QGraphicsScene):
             for side in SIDES:
                 self._items[side].sort(key=lambda item, o=original[side]: o[item.meta.id])  # type: ignore[misc]
         else:
-            rank: dict[Side, dict[str, int]] = {"jira": {}, "bitrix24": {}}
+            rank: dict[Side, dict[str, int]] = {Side.JIRA: {}, Side.BITRIX24: {}}
             for m in self.mapping_model.mappings():
-                for side, fid in (("jira", m.jira_field), ("bitrix24", m.bitrix24_field)):
+                for side, fid in ((Side.JIRA, m.jira_field), (Side.BITRIX24, m.bitrix24_field)):
                     if fid is not None:
                         rank[side].setdefault(fid, len(rank[side]))
             for side in SIDES:
@@ -204,8 +204,8 @@ class MappingScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ links
     def _add_link(self, mapping: FieldMapping) -> None:
-        jira = self._by_id["jira"].get(mapping.jira_field or "")
-        b24 = self._by_id["bitrix24"].get(mapping.bitrix24_field or "")
+        jira = self._by_id[Side.JIRA].get(mapping.jira_field or "")
+        b24 = self._by_id[Side.BITRIX24].get(mapping.bitrix24_field or "")
         if jira is None or b24 is None:
             return  # template/constant (one field) or a field missing from the portal: no line
         link = LinkItem(mapping, jira, b24, self.canvas_style)
@@ -237,12 +237,12 @@ class MappingScene(QGraphicsScene):
         counts: dict[tuple[Side, str], int] = {}
         sourceless: dict[tuple[Side, str], str] = {}
         for m in self.mapping_model.mappings():
-            ends: tuple[tuple[Side, str | None], ...] = (("jira", m.jira_field), ("bitrix24", m.bitrix24_field))
+            ends: tuple[tuple[Side, str | None], ...] = ((Side.JIRA, m.jira_field), (Side.BITRIX24, m.bitrix24_field))
             for side, fid in ends:
                 if fid is not None:
                     counts[(side, fid)] = counts.get((side, fid), 0) + 1
             if m.transform.type in ("constant", "template"):
-                target: Side = "bitrix24" if m.direction == "to_bitrix24" else "jira"
+                target: Side = Side.BITRIX24 if m.direction == "to_bitrix24" else Side.JIRA
                 target_id = m.target_field(target)
                 if target_id is not None:
                     sourceless[(target, target_id)] = "= " + m.transform.type
@@ -287,7 +287,7 @@ class MappingScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ queries
     def field_items(self, side: str) -> list[FieldItem]:
-        return list(self._items["jira" if side == "jira" else "bitrix24"])
+        return list(self._items[Side.JIRA if side == Side.JIRA else Side.BITRIX24])
 
     def field_item(self, side: Side, field_id: str) -> FieldItem | None:
         return self._by_id[side].get(field_id)
@@ -299,7 +299,7 @@ class MappingScene(QGraphicsScene):
         return list(self._links.values())
 
     def linked(self, a: FieldItem, b: FieldItem) -> bool:
-        jira, b24 = (a, b) if a.side == "jira" else (b, a)
+        jira, b24 = (a, b) if a.side == Side.JIRA else (b, a)
         return any(link.jira_item is jira and link.b24_item is b24 for link in self._links.values())
 
     def field_item_at(self, pos: QPointF) -> FieldItem | None:

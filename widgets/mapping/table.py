@@ -94,9 +94,9 @@ class MappingTableModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == COL_JIRA:
-                return self._field_text("jira", m.jira_field)
+                return self._field_text(Side.JIRA, m.jira_field)
             if col == COL_B24:
-                return self._field_text("bitrix24", m.bitrix24_field)
+                return self._field_text(Side.BITRIX24, m.bitrix24_field)
             if col == COL_DIRECTION:
                 return dict((v, t) for t, v in self._direction_choices())[m.direction]
             if col == COL_APPLY:
@@ -111,9 +111,9 @@ class MappingTableModel(QAbstractTableModel):
                     COL_APPLY: m.apply_on}.get(col, m.transform.type)
         if role == CHOICES_ROLE:
             if col == COL_JIRA:
-                return self._field_choices("jira")
+                return self._field_choices(Side.JIRA)
             if col == COL_B24:
-                return self._field_choices("bitrix24")
+                return self._field_choices(Side.BITRIX24)
             if col == COL_DIRECTION:
                 return self._direction_choices()
             if col == COL_APPLY:
@@ -144,8 +144,8 @@ class MappingTableModel(QAbstractTableModel):
         except ValidationError as exc:
             self.refused.emit(self.tr("Not changed: %1").replace("%1", str(exc.errors()[0].get("msg", exc))))
             return False
-        jira = self._model.field("jira", new.jira_field)
-        b24 = self._model.field("bitrix24", new.bitrix24_field)
+        jira = self._model.field(Side.JIRA, new.jira_field)
+        b24 = self._model.field(Side.BITRIX24, new.bitrix24_field)
         ok, reason = transform_fits(new, jira, b24)
         if not ok and key in ("jira_field", "bitrix24_field") and jira is not None and b24 is not None:
             # A different field may need a different transform: start from the one a drag would choose.

