@@ -263,9 +263,10 @@ class Planner:
         to_b: dict[str, Any] = {}
         ch_j: list[FieldChange] = []
         ch_b: list[FieldChange] = []
-        jira_newer = None
+        jira_newer = None  # unknown: newest_wins then holds the conflict rather than guess
         if jrec.updated is not None and brec.updated is not None:
-            jira_newer = jrec.updated > brec.updated
+            # ... and so it does for a tie, which says nothing about which edit came last
+            jira_newer = True if jrec.updated > brec.updated else False if jrec.updated < brec.updated else None
         try:
             for rule in self.spec.rules:
                 if not rule.on_update and link is not None:

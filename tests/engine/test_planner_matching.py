@@ -187,6 +187,12 @@ def test_a_deal_id_in_a_number_field_still_finds_the_deal(stamp: Any) -> None:
         assert plan.creates == [] and pairs(plan) == [("10001", "7", None)]
 
 
+def test_a_stamp_that_is_no_whole_number_names_no_deal() -> None:
+    issue = j("10001", "PROC-1", summary="Лицензии", customfield_10103=7.5)
+    plan = plan_of(STAMPED, [issue], [b("7", TITLE="СЕРВЕРЫ")], changed_bitrix24=[])
+    assert plan.pairs == [] and [c.source_id for c in plan.creates] == ["10001"]
+
+
 NAME_RULE = MatchRule("summary", "TITLE", lambda v: " ".join(str(v or "").casefold().split()))
 CUSTOMER_RULE = MatchRule("customfield_10100", "COMPANY_TITLE", lambda v: str(v or "").strip().casefold())
 MATCHING = SyncSpec("requests", (TITLE,), matches=(NAME_RULE, CUSTOMER_RULE), create_in=frozenset({Side.JIRA}))
