@@ -154,6 +154,7 @@ def test_jobs_with_a_star_in_the_minute_or_hour_run_through_the_repeated_hour() 
     # Frequent jobs run by the clock: every 20 minutes, or at half past every hour, both passes included.
     first_pass = datetime(2001, 10, 28, 5, 40, tzinfo=UTC)  # 01:40 EDT
     assert _cron("*/20 * * * *", first_pass) == datetime(2001, 10, 28, 6, 0, tzinfo=UTC)  # 01:00 EST
+    assert _cron("*/20 1 * * *", first_pass) == datetime(2001, 10, 28, 6, 0, tzinfo=UTC)
     assert _cron("30 * * * *", datetime(2001, 10, 28, 5, 30, tzinfo=UTC)) == datetime(2001, 10, 28, 6, 30, tzinfo=UTC)
     assert _cron("30 1-3 * * *", datetime(2001, 10, 28, 5, 30, tzinfo=UTC)) == datetime(2001, 10, 28, 7, 30, tzinfo=UTC)
 
