@@ -10,7 +10,7 @@ from tests.prerequisites import missing, pg_url
 @pytest.mark.parametrize("ci", ["", "false", "0"])
 def test_a_missing_prerequisite_skips_outside_ci(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
     monkeypatch.setenv("CI", ci)
-    with pytest.raises(pytest.skip.Exception, match="^no ldd on this machine$"):
+    with pytest.raises(pytest.skip.Exception, match=r"^no ldd on this machine$"):
         missing("no ldd on this machine")
 
 
