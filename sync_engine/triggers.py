@@ -159,6 +159,12 @@ def next_fire_time(trigger: ScheduleTrigger, last_fired: datetime | None, now: d
     Never run before: now. Interval: ``last_fired + interval``. Cron: the first cron time after
     ``last_fired`` (or after ``now``) read in the trigger's time zone. A result in the past means a run
     was missed (e.g. the engine was stopped) and is due now; it is run once, not once per missed slot.
+
+    Local times that daylight saving skips or repeats are handled as Vixie cron (and cronie) do. A time
+    the clocks skip (02:30 when 02:00 jumps to 03:00) runs once, right after the jump (03:00): a nightly
+    job must not silently miss a night. A time the clocks repeat (01:30 when 02:00 falls back to 01:00)
+    runs once, at its first occurrence, for an expression with a fixed minute and hour; one with ``*`` in
+    its minute or hour field runs by the clock in both passes, as such frequent jobs run every hour anyway.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -170,6 +176,14 @@ def next_fire_time(trigger: ScheduleTrigger, last_fired: datetime | None, now: d
         return (last_fired + timedelta(seconds=trigger.interval_seconds)).astimezone(UTC)
     assert trigger.cron is not None
     zone = ZoneInfo(trigger.timezone)
-    start = (last_fired or now).astimezone(zone)
-    nxt = croniter(trigger.cron, start).get_next(datetime)
+    times = croniter(trigger.cron, (last_fired or now).astimezone(zone))
+    nxt = times.get_next(datetime)
+    minute, hour = trigger.cron.split()[:2]
+    if not minute.startswith("*") and not hour.startswith("*") and _second_pass(nxt):
+        nxt = times.get_next(datetime)  # this local time already came once today, an hour ago
     return nxt.astimezone(UTC)
+
+
+def _second_pass(local: datetime) -> bool:
+    """Is ``local`` the repeat of a wall-clock time the clocks fell back over?"""
+    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()

@@ -82,11 +82,12 @@ def _empty(value: Any) -> bool:
 
 
 def _agree(state: FieldState) -> bool:
-    if state.jira_as_bitrix24 is not MISSING:
-        return bool(state.jira_as_bitrix24 == state.bitrix24)
-    if state.bitrix24_as_jira is not MISSING:
-        return bool(state.bitrix24_as_jira == state.jira)
-    return bool(state.jira == state.bitrix24)
+    """One side's value carried through the transform is the other's, whichever way round: a
+    many-to-one value map agrees in one direction only, and which one must not depend on which system
+    is called JIRA (MISSING, a direction the mapping does not write, equals nothing)."""
+    if state.jira_as_bitrix24 is MISSING and state.bitrix24_as_jira is MISSING:
+        return bool(state.jira == state.bitrix24)
+    return bool(state.jira_as_bitrix24 == state.bitrix24) or bool(state.bitrix24_as_jira == state.jira)
 
 
 def decide(
@@ -101,7 +102,10 @@ def decide(
     to_b24 = direction in (Direction.TO_BITRIX24, Direction.BOTH)
     to_jira = direction in (Direction.TO_JIRA, Direction.BOTH)
     if _agree(state):
-        return Decision(Action.NONE, "sides agree")
+        return Decision(
+            Action.NONE,
+            "sides agree",  # pragma: no mutate  (the text of a decision that writes nothing is never shown)
+        )
 
     no_base = state.base_jira is MISSING or state.base_bitrix24 is MISSING
     if no_base and _empty(state.jira) != _empty(state.bitrix24):
@@ -110,7 +114,10 @@ def decide(
             return Decision(Action.TO_BITRIX24, "filled from JIRA")
         if _empty(state.jira) and to_jira:
             return Decision(Action.TO_JIRA, "filled from Bitrix24")
-        return Decision(Action.NONE, "one side is empty and the mapping does not write there")
+        return Decision(
+            Action.NONE,
+            "one side is empty and the mapping does not write there",  # pragma: no mutate  (never shown)
+        )
     jira_changed = no_base or state.jira != state.base_jira
     b24_changed = no_base or state.bitrix24 != state.base_bitrix24
 
@@ -122,15 +129,19 @@ def decide(
         if to_jira:
             return Decision(Action.TO_JIRA, "changed in Bitrix24")
         return Decision(Action.NONE, "changed in Bitrix24, mapping only writes to Bitrix24")
-    if not jira_changed and not b24_changed:
+    if not jira_changed:  # nor Bitrix24: the one-sided cases are done
         # Sides disagree but neither moved since the last sync: a lossy transform; leave it.
-        return Decision(Action.NONE, "unchanged since last sync")
+        return Decision(
+            Action.NONE,
+            "unchanged since last sync",  # pragma: no mutate  (never shown)
+        )
 
-    # Both changed (or first sync of a matched pair with different values).
+    # Both changed (or first sync of a matched pair with different values). A one-way field is no
+    # conflict: its source side owns it.
     if not to_jira:
-        return Decision(Action.TO_BITRIX24, "one-way mapping: JIRA is the source", conflict=False)
+        return Decision(Action.TO_BITRIX24, "one-way mapping: JIRA is the source")
     if not to_b24:
-        return Decision(Action.TO_JIRA, "one-way mapping: Bitrix24 is the source", conflict=False)
+        return Decision(Action.TO_JIRA, "one-way mapping: Bitrix24 is the source")
     why = "values differ on first sync" if no_base else "changed on both sides"
     if policy is ConflictPolicy.PREFER_JIRA:
         return Decision(Action.TO_BITRIX24, f"{why}; policy prefers JIRA", conflict=True)

@@ -56,15 +56,19 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _same_stamp(current: Any, wanted: str) -> bool:
-    """A stamp read back may be typed (JIRA number fields give 41.0 for "41")."""
-    text = _text(current)
-    if text == wanted:
-        return True
+def _stamp_text(value: Any) -> str:
+    """A stamp as the id it holds: a JIRA number field gives the deal id "41" back as 41.0, and a stamp
+    read as "41.0" would find no deal (and the record would be created a second time)."""
+    text = _text(value)
     try:
-        return wanted.isdigit() and float(text) == float(wanted)
+        number = float(text)
     except ValueError:
-        return False
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def _same_stamp(current: Any, wanted: str) -> bool:
+    return _stamp_text(current) == wanted
 
 
 class Planner:
@@ -163,7 +167,7 @@ class Planner:
         keys: list[tuple[str, str]] = []
         stamp = self.spec.stamp_field(side)
         if stamp:
-            value = _text(record.fields.get(stamp))
+            value = _stamp_text(record.fields.get(stamp))
             if value:
                 keys.append(("stamp", value))
         for i, match in enumerate(self.spec.matches):
@@ -173,36 +177,40 @@ class Planner:
                 keys.append((f"match{i}", value))
         return keys
 
-    def _index(self, records: Mapping[str, Record], side: Side, used: set[str]) -> dict[tuple[str, str], Record]:
-        index: dict[tuple[str, str], Record] = {}
+    def _index(self, records: Mapping[str, Record], side: Side, used: set[str]) -> dict[tuple[str, str], list[Record]]:
+        """Every free record under each key it can be found by. Several records may share a key (two
+        requests titled alike): a key remembering only the first would, once that one is taken, leave
+        the others unmatched and create them a second time."""
+        index: dict[tuple[str, str], list[Record]] = {}
         for rec in records.values():
             if rec.id in used:
                 continue
-            index.setdefault(("self", _stamp_value(rec, side)), rec)
+            index.setdefault(("self", _stamp_value(rec, side)), []).append(rec)
             for key in self._keys(rec, side):
-                index.setdefault(key, rec)
+                index.setdefault(key, []).append(rec)
         return index
 
     def _find(
-        self, index: Mapping[tuple[str, str], Record], record: Record, side: Side, used: set[str]
+        self, index: Mapping[tuple[str, str], list[Record]], record: Record, side: Side, used: set[str]
     ) -> Record | None:
+        def free(key: tuple[str, str]) -> Record | None:
+            return next((r for r in index.get(key, ()) if r.id not in used), None)
+
         # 1. the other side carries our stamp (we created it, maybe in a run that crashed);
-        candidate = index.get(("stamp", _stamp_value(record, side)))
+        candidate = free(("stamp", _stamp_value(record, side)))
         # 2. we carry the other side's stamp (typed in by a person, or written back after a create);
         if candidate is None:
             own = self.spec.stamp_field(side)
-            value = _text(record.fields.get(own)) if own else ""
+            value = _stamp_text(record.fields.get(own)) if own else ""
             if value:
-                candidate = index.get(("self", value))
+                candidate = free(("self", value))
         # 3. the profile's match rules (email, INN, name, ...), in order: the first hit wins.
         if candidate is None:
             for kind, key in self._keys(record, side):
                 if kind.startswith("match"):
-                    candidate = index.get((kind, key))
-                    if candidate is not None and candidate.id not in used:
+                    candidate = free((kind, key))
+                    if candidate is not None:
                         break
-        if candidate is not None and candidate.id in used:
-            return None
         return candidate
 
     # -- creates -------------------------------------------------------------------------------------
@@ -256,9 +264,10 @@ class Planner:
         to_b: dict[str, Any] = {}
         ch_j: list[FieldChange] = []
         ch_b: list[FieldChange] = []
-        jira_newer = None
+        jira_newer = None  # unknown: newest_wins then holds the conflict rather than guess
         if jrec.updated is not None and brec.updated is not None:
-            jira_newer = jrec.updated > brec.updated
+            # ... and so it does for a tie, which says nothing about which edit came last
+            jira_newer = True if jrec.updated > brec.updated else False if jrec.updated < brec.updated else None
         try:
             for rule in self.spec.rules:
                 if not rule.on_update and link is not None:

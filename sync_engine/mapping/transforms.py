@@ -372,40 +372,31 @@ def _related(spec: RelatedEntityTransform, value: Any, target: Side, ctx: Transf
     return jira
 
 
-@dataclass(frozen=True, slots=True)
-class TransformFunctions:
-    to_bitrix24: Callable[[Any, Any, TransformContext], Any]
-    to_jira: Callable[[Any, Any, TransformContext], Any]
+# (spec, raw source value, target side, context) -> raw value to write on the target. One function per
+# type for both directions, looked up per call (no closures built at import).
+TwoWay = Callable[[Any, Any, Side, TransformContext], Any]
 
-
-def _pair(fn: Callable[[Any, Any, Side, TransformContext], Any]) -> TransformFunctions:
-    return TransformFunctions(
-        to_bitrix24=lambda spec, value, ctx: fn(spec, value, Side.BITRIX24, ctx),
-        to_jira=lambda spec, value, ctx: fn(spec, value, Side.JIRA, ctx),
-    )
-
-
-REGISTRY: Mapping[str, TransformFunctions] = MappingProxyType({
-    "copy": _pair(_copy),
-    "value_map": _pair(_single_value_map),
-    "multi_value_map": _pair(_multi_value_map),
-    "user_by_email": _pair(_user),
-    "date": _pair(_date),
-    "money": _pair(_money),
-    "template": _pair(_template),
-    "constant": _pair(_constant),
-    "related_entity": _pair(_related),
+REGISTRY: Mapping[str, TwoWay] = MappingProxyType({
+    "copy": _copy,
+    "value_map": _single_value_map,
+    "multi_value_map": _multi_value_map,
+    "user_by_email": _user,
+    "date": _date,
+    "money": _money,
+    "template": _template,
+    "constant": _constant,
+    "related_entity": _related,
 })
 
 
 def to_bitrix24(spec: TransformSpec, value: Any, ctx: TransformContext) -> Any:
     """Raw JIRA value → raw Bitrix24 write value; raises :class:`TransformError` with a reason."""
-    return REGISTRY[spec.type].to_bitrix24(spec, value, ctx)
+    return REGISTRY[spec.type](spec, value, Side.BITRIX24, ctx)
 
 
 def to_jira(spec: TransformSpec, value: Any, ctx: TransformContext) -> Any:
     """Raw Bitrix24 value → raw JIRA write value; raises :class:`TransformError` with a reason."""
-    return REGISTRY[spec.type].to_jira(spec, value, ctx)
+    return REGISTRY[spec.type](spec, value, Side.JIRA, ctx)
 
 
 # ----------------------------------------------------------------------------------------- compare

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from test_planner import SPEC, b, j
 
+from sync_engine.engine.plan import Missing
 from sync_engine.engine.planner import LinkState, PlanInput, Planner
 from sync_engine.engine.spec import Side
 
@@ -57,3 +58,19 @@ def test_counts_report_deletions(policy: str) -> None:
     counts = Planner(spec).plan(PlanInput({}, {"9": deal}, [], [], [LINK], gone_jira=frozenset({"1"}))).counts()
     assert counts["deleted"]["bitrix24"] == (1 if policy == "mirror" else 0)
     assert counts["marked"]["bitrix24"] == (1 if policy == "mark" else 0)
+
+
+@pytest.mark.parametrize(("policy", "status", "expected"), [
+    ("ignore", {"name": "Открыт", "id": "1"}, Missing(1, Side.JIRA, "1", action="ignore")),
+    ("mirror", {"name": "Открыт", "id": "1"}, Missing(1, Side.JIRA, "1", action="delete")),
+    ("mark", {"name": "Открыт", "id": "1"}, Missing(1, Side.JIRA, "1", action="mark", fields={"status": "Отклонён"})),
+    # JIRA gives a status as an object: marked already whether its name or its option value says so
+    ("mark", {"name": "Отклонён", "id": "6"}, Missing(1, Side.JIRA, "1", action="none")),
+    ("mark", {"value": "Отклонён", "id": "6"}, Missing(1, Side.JIRA, "1", action="none")),
+    ("mark", " Отклонён ", Missing(1, Side.JIRA, "1", action="none")),
+])
+def test_the_surviving_issue_of_a_deleted_deal(policy: str, status: object, expected: Missing) -> None:
+    spec = replace(SPEC, deletion=policy, deletion_marks={Side.JIRA: ("status", "Отклонён")})
+    issue = j("1", "PROC-1", summary="A", status=status)
+    plan = Planner(spec).plan(PlanInput({"1": issue}, {}, ["1"], [], [LINK], gone_bitrix24=frozenset({"9"})))
+    assert plan.missing == [expected] and plan.pairs == [] and plan.creates == []

@@ -21,6 +21,7 @@ from bundle_support import NAME, REPO, Background, Packaged, clean_env, run
 
 from models.db import alembic_config, known_revisions, make_engine, migrate
 from models.secret_refs import env_ref
+from tests.prerequisites import missing as missing_prerequisite
 
 pytestmark = [
     pytest.mark.slow,
@@ -98,7 +99,7 @@ def test_every_shared_object_finds_its_libraries(packaged: Packaged) -> None:
     a Wayland session does, and without them Qt falls back to xcb.
     """
     if shutil.which("ldd") is None:
-        pytest.skip("no ldd on this machine")
+        missing_prerequisite("no ldd on this machine (Debian package libc-bin)")
     internal = packaged.bundle / "_internal"
     env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(internal)}
     missing: set[str] = set()

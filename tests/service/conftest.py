@@ -14,6 +14,7 @@ from service_harness import PG, ServiceProcess, make_env, pg_schema_url
 from service_harness import Env as Env
 
 from sync_engine.sandbox.server import Sandbox, SandboxOptions
+from tests.prerequisites import PG_HOST, PG_PORT, missing
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def pg_url() -> Iterator[str]:
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
+        missing(f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable: {exc}")
     schema = f"t_service_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import URL
 
 from sync_engine.demo import install_demo as demo_setup
 from sync_engine.secrets import SecretStore, choose_backend
 from sync_engine.service.tokens import TokenStore
 from sync_engine.workspace import Workspace
+from tests.prerequisites import pg_conninfo, pg_url
 
-PG = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=5"
+PG = pg_conninfo()
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,8 +35,7 @@ def free_port() -> int:
 
 
 def pg_schema_url(schema: str) -> str:
-    return URL.create("postgresql+psycopg", username="postgres", host="127.0.0.1", port=5432, database="test",
-                      query={"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    return pg_url(schema)
 
 
 @dataclass

@@ -15,6 +15,8 @@ import pytest
 from service_harness import ROOT, ServiceProcess, demo_env, make_env, wait_for
 from twin_api import Bitrix24, Jira, linked_deal
 
+from tests.prerequisites import missing
+
 PROFILE = "purchase-requests"
 
 
@@ -97,7 +99,7 @@ def test_schemathesis_finds_no_server_error(twins: dict[str, Any], tmp_path: Pat
                                             services: Callable[..., ServiceProcess]) -> None:
     st = Path(sys.executable).with_name("st")
     if not st.exists():
-        pytest.skip("schemathesis is not installed in this environment")
+        missing("schemathesis is not installed in this environment (it is in the dev extras: ./dev setup)")
     env = demo_env(make_env(tmp_path, f"sqlite:///{(tmp_path / 'svc.sqlite').as_posix()}"), twins)
     token = env.token()
     svc = services(env, "--workers", "0", "--no-register")

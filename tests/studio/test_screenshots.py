@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.prerequisites import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("connections", "profiles-mapping", "profiles-scope", "profiles-triggers", "profiles-run",
          "monitor-items", "monitor-conflicts", "monitor-events", "monitor-activity")
@@ -26,9 +28,7 @@ PAGES = ("connections", "profiles-mapping", "profiles-scope", "profiles-triggers
 def test_every_page_renders_under_xvfb(lang: str, size: str, tmp_path: Path) -> None:
     xvfb = shutil.which("xvfb-run")
     if xvfb is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("xvfb-run is missing: ./dev setup installs the xvfb package")
-        pytest.skip("xvfb-run is not installed (./dev setup installs it as root)")
+        missing("xvfb-run is not installed (./dev setup installs the xvfb package as root)")
     out = ROOT / "artifacts" / "screenshots" / f"studio-{lang}-{size}"
     shutil.rmtree(out, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
