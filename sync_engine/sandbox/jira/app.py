@@ -26,6 +26,7 @@ from sync_engine.sandbox.jira import timefmt
 from sync_engine.sandbox.jira.api_agile import AgileApi
 from sync_engine.sandbox.jira.api_attachments import AttachmentApi
 from sync_engine.sandbox.jira.api_auth import AuthApi
+from sync_engine.sandbox.jira.api_bulk import BulkApi
 from sync_engine.sandbox.jira.api_comments import CommentApi
 from sync_engine.sandbox.jira.api_groups import GroupApi
 from sync_engine.sandbox.jira.api_issues import IssueApi
@@ -46,6 +47,7 @@ from sync_engine.sandbox.jira.attachments import (
     AttachmentSettings,
     FileStore,
 )
+from sync_engine.sandbox.jira.bulk import BulkService
 from sync_engine.sandbox.jira.catalog import CUSTOM_FIELD_IDS, TIME_ZONE, build_catalog
 from sync_engine.sandbox.jira.context import Context, RouteSpec
 from sync_engine.sandbox.jira.directory import Directory
@@ -115,6 +117,7 @@ class JiraTwin:
                            Permissions(self.directory, self.admin.in_role), WorklogService(self.service),
                            attachments, LinkService(self.service))
         self.auth = AuthApi(self.ctx, self.user, self.token, login)
+        self.bulk = BulkService(self.service)
         self.service.listeners.append(self._journal)
         self.service.listeners.append(self._issue_gone)
         if self.store.get_meta("seeded") is None:
@@ -143,6 +146,7 @@ class JiraTwin:
         await self.hub.start()
 
     async def shutdown(self) -> None:
+        await self.bulk.drain()
         await self.hub.stop()
 
     # -- data ----------------------------------------------------------------------------------------------
@@ -285,6 +289,7 @@ class JiraTwin:
             meta, ProjectApi(ctx), UserApi(ctx), GroupApi(ctx), SchemeApi(ctx), SettingsApi(ctx),
             SearchApi(self.service, self.renderer, visible_comments), IssueApi(ctx, meta, visible_comments),
             comments, LinkApi(ctx), WorklogApi(ctx), AttachmentApi(ctx), VersionApi(ctx), AgileApi(ctx), self.auth,
+            BulkApi(ctx, self.bulk),
         ]
         extra = [Route("/api-tokens", self._api_token, methods=["POST"]),
                  Route("/attachments", self._attachment_config, methods=["POST"])]
