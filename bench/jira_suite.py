@@ -38,7 +38,8 @@ from pathlib import Path
 import httpx
 
 from bench.report import put_section
-from bench.suite_serving import HostProxy, ServedTwin, env_for_proxy, port_free
+from bench.suite_serving import ContextPath, HostProxy, env_for_proxy, port_free
+from sync_engine.sandbox.common.threaded import ThreadedTwinServer
 from sync_engine.sandbox.common.twin import TwinSettings
 from sync_engine.sandbox.jira.app import create_twin
 
@@ -157,9 +158,13 @@ def run_server(path: Path, deps: Path, work: Path, modules: tuple[str, ...]) -> 
     twin = create_twin(TwinSettings(admin_token=secrets.token_urlsafe(24), seed="empty", limits=False,
                                     flavour="server", credentials={"user": "admin", "token": admin_password}))
     port = SERVER_PORT if port_free("127.0.0.1", SERVER_PORT) else 0
-    served = ServedTwin(twin, port=port, prefix=SERVER_PREFIX)
-    proxy = HostProxy({})
+    served = ThreadedTwinServer(twin, port=port, app=ContextPath(twin.app, SERVER_PREFIX))
+    served.public_url = f"http://localhost:{served.port}{SERVER_PREFIX}" if port else None
     url = served.start()
+    if not port:  # the suite's default URL is taken: any port, same context path
+        url = f"http://localhost:{served.port}{SERVER_PREFIX}"
+        twin.set_base_url(url)
+    proxy = HostProxy({})
     proxy.start()
     outcome = Outcome("server")
     try:
@@ -189,7 +194,7 @@ def run_cloud(path: Path, deps: Path, work: Path, modules: tuple[str, ...], mark
     admin_email, admin_token = "ci-admin@vektorsoft.ru", secrets.token_urlsafe(24)
     twin = create_twin(TwinSettings(admin_token=secrets.token_urlsafe(24), seed="empty", limits=False,
                                     flavour="cloud", credentials={"user": admin_email, "token": admin_token}))
-    served = ServedTwin(twin, public_url=f"https://{CLOUD_HOST}")
+    served = ThreadedTwinServer(twin, public_url=f"https://{CLOUD_HOST}")
     served.start()
     proxy = HostProxy({CLOUD_HOST: served.port})
     proxy.start()

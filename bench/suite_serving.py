@@ -19,11 +19,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sync_engine.sandbox.common.twin import Twin
-from sync_engine.serving import EmbeddedServer, bind_socket
+from sync_engine.serving import bind_socket
 
 REFUSED = b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" \
           b"refused by the suite runner: this host is not the JIRA twin and the run has no network\r\n"
@@ -48,62 +46,6 @@ class ContextPath:
         inner["path"] = path[len(self.prefix):] or "/"
         inner["raw_path"] = inner["path"].encode()
         await self.app(inner, receive, send)
-
-
-class ServedTwin:
-    """One twin on uvicorn in a background thread, on a chosen (or ephemeral) port and context path."""
-
-    def __init__(self, twin: Twin, host: str = "127.0.0.1", port: int = 0, prefix: str = "",
-                 public_url: str | None = None) -> None:
-        self.twin = twin
-        self.sock = bind_socket(host, port)
-        self.port = self.sock.getsockname()[1]
-        self.url = public_url or f"http://{'localhost' if host == '127.0.0.1' else host}:{self.port}{prefix}"
-        self.twin.set_base_url(self.url)
-        self._app = ContextPath(twin.app, prefix)
-        self._server: EmbeddedServer | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> str:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            await self.twin.startup()
-            config = uvicorn.Config(self._app, log_level="warning", access_log=False, lifespan="off")
-            self._server = EmbeddedServer(config)
-            task = asyncio.create_task(self._server.serve(sockets=[self.sock]))
-            while not self._server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
-                await asyncio.sleep(0.01)
-            ready.set()
-            try:
-                await task
-            finally:
-                await self.twin.shutdown()
-
-        def run() -> None:
-            try:
-                asyncio.run(main())
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-
-        self._thread = threading.Thread(target=run, daemon=True, name="suite-twin")
-        self._thread.start()
-        if not ready.wait(30) or errors:
-            raise RuntimeError(f"the twin did not start: {errors[:1]}")
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None and self._loop is not None:
-            server = self._server
-            self._loop.call_soon_threadsafe(lambda: setattr(server, "should_exit", True))
-        if self._thread is not None:
-            self._thread.join(10)
-        with contextlib.suppress(OSError):
-            self.sock.close()
 
 
 class HostProxy:

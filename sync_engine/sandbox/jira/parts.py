@@ -84,6 +84,8 @@ class Parts:
         return "UNASSIGNED", None
 
     def items_json(self, kind: str, ids: list[str], version: str) -> list[dict[str, Any]]:
+        if not ids:
+            return []
         docs = self.store.docs(kind)
         render = self.version_json if kind == "version" else self.component_json
         return [render(docs[i], version) for i in ids if i in docs]

@@ -3,11 +3,17 @@ groups, roles, application properties, personal access tokens; and what a non-ad
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from jira import JIRA, JIRAError
+
+from sync_engine.sandbox.common.threaded import ThreadedTwinServer
+from sync_engine.sandbox.common.twin import TwinSettings
+from sync_engine.sandbox.jira.app import create_twin
 
 if TYPE_CHECKING:
     from conftest import Served, ServeFactory
@@ -180,3 +186,25 @@ def test_reseed_forgets_what_the_administrator_added(serve: ServeFactory) -> Non
         jira.project("TMP")
     assert jira.search_users("temp") == []
     assert jira.project("PROC").key == "PROC"
+
+
+def test_admin_state_and_files_survive_restart(tmp_path: Path) -> None:
+    settings = TwinSettings(admin_token="admin", seed="empty", limits=False, state_path=tmp_path / "jira.sqlite",
+                            credentials={"user": "robot", "token": "fixed-token"})
+    first = create_twin(settings)
+    with ThreadedTwinServer(first) as url:
+        jira = JIRA(url, basic_auth=("robot", "fixed-token"), max_retries=0)
+        jira.create_project("KEPT", "Kept project")
+        jira.add_user("kept", "kept@example.com", password="pw")
+        key = jira.create_issue(project="KEPT", summary="with a file", issuetype={"name": "Task"}).key
+        attachment = jira.add_attachment(key, io.BytesIO(b"file body"), "kept.txt")
+        version = jira.create_version("1.0", "KEPT")
+    first.store.close()
+    second = create_twin(settings)
+    with ThreadedTwinServer(second) as url:
+        jira = JIRA(url, basic_auth=("robot", "fixed-token"), max_retries=0)
+        assert jira.project("KEPT").name == "Kept project"
+        assert JIRA(url, basic_auth=("kept", "pw"), max_retries=0).myself()["name"] == "kept"
+        assert jira.attachment(attachment.id).get() == b"file body"
+        assert jira.version(version.id).name == "1.0"
+        assert jira.create_issue(project="KEPT", summary="next", issuetype={"name": "Task"}).key == "KEPT-2"
