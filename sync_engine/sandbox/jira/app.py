@@ -68,6 +68,7 @@ DEFAULT_SERVER_USER = "integration"
 DEFAULT_CLOUD_USER = f"integration@{seed_people.DOMAIN}"
 MAX_SEED_ISSUES = 1_000_000
 ANONYMOUS_PATHS = frozenset({"/rest/api/2/serverInfo", "/rest/api/3/serverInfo", "/rest/api/latest/serverInfo"})
+METHOD_KEY_CACHE = 8192
 MAX_HEAD_BYTES = 8192  # Tomcat's maxHttpHeaderSize in Jira's server.xml: request line plus headers
 
 
@@ -123,6 +124,7 @@ class JiraTwin:
         if self.store.get_meta("seeded") is None:
             self.reseed(settings.seed, settings.size)
         self._routes = self._build_routes()
+        self._keys: dict[tuple[str, str], str | None] = {}
         starlette = Starlette(routes=self._routes, exception_handlers={
             ApiError: self._api_error, HTTPException: self._http_error, Exception: self._crash,
         })
@@ -183,12 +185,22 @@ class JiraTwin:
 
     # -- fault/limit answers ---------------------------------------------------------------------------
     def method_key(self, scope: Scope) -> str | None:
+        """``GET /rest/api/2/issue/{key}``: the route a request matched, for the counters (memoised per path,
+        since every request is counted and the table has some 400 routes)."""
+        cache_key = (scope["method"], scope["path"])
+        if cache_key in self._keys:
+            return self._keys[cache_key]
+        found = None
         for route in self._routes:
             if isinstance(route, Route):
                 match, _ = route.matches(scope)
                 if match == Match.FULL:
-                    return f"{scope['method']} {route.path}"
-        return None
+                    found = f"{scope['method']} {route.path}"
+                    break
+        if len(self._keys) >= METHOD_KEY_CACHE:
+            self._keys.clear()
+        self._keys[cache_key] = found
+        return found
 
     @staticmethod
     def error_response() -> Response:

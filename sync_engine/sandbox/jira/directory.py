@@ -57,6 +57,7 @@ class Directory:
         self.groups: dict[str, set[str]] = {}
         self.tokens: dict[str, Token] = {}
         self.avatars: dict[str, Avatars] = {}
+        self.passwords: dict[str, dict[str, str]] = {}  # login -> salted hash, as stored
         self.load()
 
     @property
@@ -68,8 +69,11 @@ class Directory:
         """Apply the stored changes on top of the seed users (the catalog holds the seed when this runs)."""
         for login in self.store.docs("user-deleted"):
             self.cat.users.pop(login, None)
+        self.passwords = {}
         for login, data in self.store.docs("user").items():
             self.cat.users[login] = UserDef(**{k: v for k, v in data.items() if k != "password"})
+            if data.get("password"):
+                self.passwords[login] = data["password"]
         stored = self.store.docs("group")
         if stored:
             self.groups = {name: set(d["members"]) & set(self.cat.users) for name, d in stored.items()}
@@ -139,6 +143,7 @@ class Directory:
         if password:
             salt = secrets.token_bytes(16)
             data["password"] = {"salt": salt.hex(), "hash": _hash(password, salt)}
+            self.passwords[login] = data["password"]
         self.store.put_doc("user", login, data)
         self.store.delete_doc("user-deleted", login)
         if keys is None or keys:
@@ -151,6 +156,7 @@ class Directory:
         if in_use:
             raise ApiError(400, [f"Cannot delete user '{user.login}': {'; '.join(in_use)}."])
         del self.cat.users[user.login]
+        self.passwords.pop(user.login, None)
         self.store.delete_doc("user", user.login)
         self.store.put_doc("user-deleted", user.login, True)
         for members in self.groups.values():
@@ -168,7 +174,7 @@ class Directory:
         user = self.cat.user(username)
         if user is None:
             return None
-        stored = self.store.docs("user").get(user.login, {}).get("password")
+        stored = self.passwords.get(user.login)
         if not stored:
             return None
         ok = hmac.compare_digest(_hash(password, bytes.fromhex(stored["salt"])), stored["hash"])
