@@ -208,3 +208,45 @@ def test_admin_state_and_files_survive_restart(tmp_path: Path) -> None:
         assert jira.attachment(attachment.id).get() == b"file body"
         assert jira.version(version.id).name == "1.0"
         assert jira.create_issue(project="KEPT", summary="next", issuetype={"name": "Task"}).key == "KEPT-2"
+
+
+def test_avatars_categories_members_and_paged_lists(serve: ServeFactory) -> None:
+    s = serve("server")
+    jira = s.client()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (64).to_bytes(4, "big") * 2 + b"\x08\x06\x00\x00\x00" * 4
+    with s.http() as http:
+        crop = http.post("/rest/api/2/user/avatar/temporary", params={"username": s.twin.login, "filename": "a.png"},
+                         content=png, headers={"X-Atlassian-Token": "no-check"})
+        assert crop.status_code == 201 and crop.json()["needsCropping"] is True
+        assert http.post("/rest/api/2/user/avatar/temporary", params={"username": s.twin.login},
+                         content=b"not an image").status_code == 400
+        made = http.post("/rest/api/2/user/avatar", params={"username": s.twin.login}, json=crop.json()).json()
+        assert made["owner"] == s.twin.login
+        assert http.put("/rest/api/2/user/avatar", params={"username": s.twin.login},
+                        json={"id": made["id"]}).status_code == 204
+        avatars = jira.user_avatars(s.twin.login)
+        assert [a["id"] for a in avatars["custom"] if a["isSelected"]] == [made["id"]]
+        assert f"avatarId={made['id']}" in jira.user(s.twin.login).raw["avatarUrls"]["48x48"]
+        category = http.post("/rest/api/2/projectCategory", json={"name": "Внутренние"})
+        assert category.status_code == 201
+        assert http.post("/rest/api/2/projectCategory", json={"name": "Внутренние"}).status_code == 409
+        assert [c["name"] for c in jira.projectcategories()] == ["Внутренние"]
+        created = http.post("/rest/api/2/project", json={
+            "key": "CATG", "name": "Categorised", "lead": s.twin.login, "projectTypeKey": "business",
+            "categoryId": int(category.json()["id"])})
+        assert created.status_code == 201
+        assert jira.project("CATG").projectCategory.name == "Внутренние"
+        renamed = http.put("/rest/api/2/project/CATG", json={"name": "Renamed", "assigneeType": "UNASSIGNED"})
+        assert renamed.json()["name"] == "Renamed" and renamed.json()["assigneeType"] == "UNASSIGNED"
+        for n in range(3):
+            jira.create_version(f"v{n}", "CATG")
+        page = http.get("/rest/api/2/project/CATG/version", params={"startAt": 1, "maxResults": 1}).json()
+        assert (page["total"], page["isLast"], [v["name"] for v in page["values"]]) == (3, False, ["v1"])
+        members = http.get("/rest/api/2/group/member", params={"groupname": "jira-administrators"}).json()
+        assert [m["name"] for m in members["values"]] == [s.twin.login]
+        allowed = http.get("/rest/api/2/user/permission/search",
+                           params={"permissions": "ADMINISTER", "username": ""}).json()
+        assert [u["name"] for u in allowed] == [s.twin.login]
+        assert len(http.get("/rest/api/2/permissions").json()["permissions"]) >= 40
+        assert http.get("/rest/api/2/notificationscheme").json()["values"][0]["name"] == "Default Notification Scheme"
+        assert http.get("/rest/api/2/application-properties/advanced-settings").status_code == 200
