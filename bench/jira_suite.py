@@ -65,7 +65,8 @@ EXPECTED: dict[str, str] = {
        for name in ("test_createmeta", "test_createmeta_expand", "test_createmeta_filter_by_id",
                     "test_createmeta_filter_by_projectkey_and_name",
                     "test_createmeta_filter_by_projectkeys_and_name")},
-    "tests/test_client.py::test_cookie_auth_retry": f"{LIVE_HOST}: calls https://httpstat.us",
+    "tests/test_client.py::test_cookie_auth_retry": "needs the internet: logs in to https://httpstat.us, a public "
+                                                    "HTTP status service, to provoke a 401",
     "tests/tests.py::OtherTests::test_session_invalid_login": f"{LIVE_HOST}: logs in to https://jira.atlassian.com",
     "tests/tests.py::SessionTests::test_session_with_no_logged_in_user_raises":
         f"{LIVE_HOST}: anonymous session on https://jira.atlassian.com",
