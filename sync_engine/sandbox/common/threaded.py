@@ -6,16 +6,25 @@ import asyncio
 import threading
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from sync_engine.sandbox.common.twin import Twin
 
 
 class ThreadedTwinServer:
-    """``with ThreadedTwinServer(twin) as url: ...`` serves ``twin`` on 127.0.0.1 at an ephemeral port."""
+    """``with ThreadedTwinServer(twin) as url: ...`` serves ``twin`` on 127.0.0.1 at an ephemeral port.
 
-    def __init__(self, twin: Twin, host: str = "127.0.0.1") -> None:
+    ``port``, ``app`` (a wrapper around ``twin.app``, e.g. a context path) and ``public_url`` (the URL the twin
+    should name in its links, when clients reach it through a proxy) let a tool put the twin where a
+    third-party client expects a real system."""
+
+    def __init__(self, twin: Twin, host: str = "127.0.0.1", port: int = 0, app: ASGIApp | None = None,
+                 public_url: str | None = None) -> None:
         self.twin = twin
         self.host = host
+        self.port = port
+        self.app = app
+        self.public_url = public_url
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -24,8 +33,9 @@ class ThreadedTwinServer:
     def start(self, timeout: float = 20.0) -> str:
         from sync_engine.serving import EmbeddedServer, bind_socket
 
-        sock = bind_socket(self.host, 0)
-        self.url = f"http://{self.host}:{sock.getsockname()[1]}"
+        sock = bind_socket(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self.url = self.public_url or f"http://{self.host}:{self.port}"
         self.twin.set_base_url(self.url)
         ready = threading.Event()
         errors: list[BaseException] = []
@@ -33,7 +43,8 @@ class ThreadedTwinServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             await self.twin.startup()
-            config = uvicorn.Config(self.twin.app, log_level="warning", access_log=False, lifespan="off")
+            config = uvicorn.Config(self.app or self.twin.app, log_level="warning", access_log=False,
+                                    lifespan="off")
             self._server = EmbeddedServer(config)
             task = asyncio.create_task(self._server.serve(sockets=[sock]))
             while not self._server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)

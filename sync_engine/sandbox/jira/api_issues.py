@@ -1,4 +1,4 @@
-"""Issue endpoints: CRUD, bulk create, transitions, comments, editmeta, assignee."""
+"""Issue endpoints: CRUD, bulk create, transitions, editmeta, assignee."""
 
 from __future__ import annotations
 
@@ -7,36 +7,53 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sync_engine.sandbox.jira.api_meta import MetaApi, actor
+from sync_engine.sandbox.jira.api_meta import MetaApi
 from sync_engine.sandbox.jira.catalog import TransitionDef
+from sync_engine.sandbox.jira.context import Context, RouteSpec, actor
 from sync_engine.sandbox.jira.errors import ApiError
-from sync_engine.sandbox.jira.http_util import api_version, as_bool, as_int, expand_set, multi, read_json
-from sync_engine.sandbox.jira.render import Renderer
-from sync_engine.sandbox.jira.service import IssueService
+from sync_engine.sandbox.jira.http_util import api_version, as_bool, expand_set, multi, read_json
 from sync_engine.sandbox.jira.store import IssueRow
-from sync_engine.sandbox.jira.values import adf_to_text
+from sync_engine.sandbox.jira.values import AUTOMATIC
 
 BULK_LIMIT_CLOUD = 50
-REMOTE_LINKS = "_remotelinks"  # kept beside the fields; no catalog field, so never rendered or logged
 
 
 class IssueApi:
-    def __init__(self, service: IssueService, renderer: Renderer, meta: MetaApi) -> None:
-        self.s = service
-        self.r = renderer
+    def __init__(self, ctx: Context, meta: MetaApi, visible_comments: Any) -> None:
+        self.ctx = ctx
+        self.s = ctx.s
+        self.r = ctx.r
         self.meta = meta
-        self.cat = service.cat
+        self.cat = ctx.cat
+        # (rows, login) -> {issue id: the comments that login may read}
+        self.visible_comments = visible_comments
+
+    def routes(self) -> list[RouteSpec]:
+        return [
+            ("/issue", self.create, ["POST"]),
+            ("/issue/bulk", self.bulk, ["POST"]),
+            ("/issue/{key}", self.get, ["GET"]),
+            ("/issue/{key}", self.edit, ["PUT"]),
+            ("/issue/{key}", self.delete, ["DELETE"]),
+            ("/issue/{key}/transitions", self.transitions, ["GET"]),
+            ("/issue/{key}/transitions", self.transition, ["POST"]),
+            ("/issue/{key}/editmeta", self.editmeta, ["GET"]),
+            ("/issue/{key}/assignee", self.assignee, ["PUT"]),
+        ]
 
     def render(self, row: IssueRow, request: Request, fields: list[str] | None = None,
                expand: set[str] | None = None) -> dict[str, Any]:
         v = api_version(request)
         wanted = self.r.wanted_fields(fields, "*all")
         ex = expand or set()
-        comments = self.s.store.comments([row.id])[row.id] if any(f.id == "comment" for f in wanted) else None
+        comments = self.visible_comments([row], actor(request))[row.id] \
+            if any(f.id == "comment" for f in wanted) else None
         histories = self.s.store.histories(row.id) if "changelog" in ex else None
         out = self.r.issue(row, wanted, ex, v, comments, histories)
         if "transitions" in ex:
             out["transitions"] = [self.transition_json(t, v, False) for t in self.s.transitions(row)]
+        if "editmeta" in ex:
+            out["editmeta"] = self.editmeta_json(row, v)
         return out
 
     def transition_json(self, t: TransitionDef, version: str, with_fields: bool) -> dict[str, Any]:
@@ -52,7 +69,7 @@ class IssueApi:
 
     # -- CRUD ----------------------------------------------------------------------------------------------
     async def get(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         return JSONResponse(self.render(row, request, multi(request, "fields") or None,
                                         expand_set(request.query_params.get("expand"))))
 
@@ -82,7 +99,7 @@ class IssueApi:
         return JSONResponse({"issues": issues, "errors": errors}, status_code=201 if issues else 400)
 
     async def edit(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         as_bool(request.query_params.get("notifyUsers"), "notifyUsers", True)
         return_issue = as_bool(request.query_params.get("returnIssue"), "returnIssue", False)
         body = await read_json(request)
@@ -92,14 +109,14 @@ class IssueApi:
         return Response(status_code=204)
 
     async def delete(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         as_bool(request.query_params.get("deleteSubtasks"), "deleteSubtasks", False)
         self.s.delete(row, actor(request))
         return Response(status_code=204)
 
     # -- transitions ---------------------------------------------------------------------------------------
     async def transitions(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         wanted = request.query_params.get("transitionId")
         with_fields = "transitions.fields" in expand_set(request.query_params.get("expand"))
         v = api_version(request)
@@ -107,107 +124,39 @@ class IssueApi:
         return JSONResponse({"expand": "transitions", "transitions": out})
 
     async def transition(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         body = await read_json(request)
         self.s.transition(row, body, actor(request))
         return Response(status_code=204)
 
-    # -- comments ---------------------------------------------------------------------------------------
-    async def comments(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        q = request.query_params
-        start = as_int(q.get("startAt"), "startAt", 0)
-        size = as_int(q.get("maxResults"), "maxResults", 5000)
-        items = self.s.store.comments([row.id])[row.id]
-        if (q.get("orderBy") or "").lstrip("+") == "-created":
-            items.reverse()
-        page = items[start : start + size]
-        v = api_version(request)
-        return JSONResponse({"startAt": start, "maxResults": size, "total": len(items),
-                             "comments": [self.r.comment(row.id, c, v) for c in page]})
-
-    async def comment(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        cid = request.path_params["cid"]
-        found = next((c for c in self.s.store.comments([row.id])[row.id] if str(c["id"]) == cid), None)
-        if found is None:
-            raise ApiError(404, [f"Can not find a comment for the id: {cid}."])
-        return JSONResponse(self.r.comment(row.id, found, api_version(request)))
-
-    async def add_comment(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        body = await read_json(request)
-        text = body.get("body") if isinstance(body, dict) else None
-        if isinstance(text, dict):
-            text = adf_to_text(text)
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, [], {"comment": "Comment body can not be empty!"})
-        comment = self.s.add_comment(row, text, actor(request))
-        return JSONResponse(self.r.comment(row.id, comment, api_version(request)), status_code=201)
-
     # -- editmeta / assignee -----------------------------------------------------------------------------
-    async def editmeta(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+    def editmeta_json(self, row: IssueRow, v: str) -> dict[str, Any]:
         project = self.cat.projects[row.project]
-        v = api_version(request)
-        return JSONResponse({"fields": {f.id: self.meta.field_meta(f, project, v, with_id=False)
-                                        for f in self.meta.screen_fields(project, False, row.issuetype)}})
+        return {"fields": {f.id: self.meta.field_meta(f, project, v, with_id=False)
+                           for f in self.meta.screen_fields(project, False, row.issuetype)}}
+
+    async def editmeta(self, request: Request) -> Response:
+        row = self.ctx.visible_issue(request.path_params["key"], request)
+        return JSONResponse(self.editmeta_json(row, api_version(request)))
 
     async def assignee(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
+        """``{"name": "-1"}`` (``accountId`` on Cloud) is "Automatic", the project's default assignee;
+        ``null`` unassigns."""
+        row = self.ctx.visible_issue(request.path_params["key"], request)
         body = await read_json(request)
         if not isinstance(body, dict):
             raise ApiError(400, [], {"assignee": "The body must be a JSON object naming the user."})
         key = "accountId" if self.cat.cloud else "name"
         ref = body.get(key, body.get("key") if not self.cat.cloud else None)
         login: str | None = None
-        if ref is not None and str(ref) != "-1":
+        if ref is not None and str(ref) == AUTOMATIC:
+            login = self.s.default_assignee(self.cat.projects[row.project])
+        elif ref is not None:
             user = self.cat.user(str(ref))
             if user is None:
                 raise ApiError(400, [], {"assignee": f"User '{ref}' does not exist."})
+            if not self.ctx.perms.has(user.login, "ASSIGNABLE_USER", self.cat.projects[row.project]):
+                raise ApiError(400, [], {"assignee": f"User '{ref}' cannot be assigned issues."})
             login = user.login
         self.s.assign(row, login, actor(request))
         return Response(status_code=204)
-
-    # -- remote links (e.g. the Bitrix24 deal a request came from) --------------------------------------------
-    def _link_json(self, row: IssueRow, link: dict[str, Any], version: str) -> dict[str, Any]:
-        return {"id": link["id"], "self": f"{self.r.api(version)}/issue/{row.key}/remotelink/{link['id']}",
-                **{k: v for k, v in link.items() if k != "id"}}
-
-    async def remote_links(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        v = api_version(request)
-        global_id = request.query_params.get("globalId")
-        links = [lk for lk in row.fields.get(REMOTE_LINKS, []) if not global_id or lk.get("globalId") == global_id]
-        return JSONResponse([self._link_json(row, lk, v) for lk in links])
-
-    async def remote_link(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        link = next((lk for lk in row.fields.get(REMOTE_LINKS, []) if str(lk["id"]) == request.path_params["lid"]),
-                    None)
-        if link is None:
-            raise ApiError(404, [f"No remote link with id '{request.path_params['lid']}' exists on this issue."])
-        return JSONResponse(self._link_json(row, link, api_version(request)))
-
-    async def add_remote_link(self, request: Request) -> Response:
-        row = self.s.get(request.path_params["key"])
-        body = await read_json(request)
-        obj = body.get("object") if isinstance(body, dict) else None
-        if not isinstance(obj, dict) or not isinstance(obj.get("url"), str) or not isinstance(obj.get("title"), str):
-            raise ApiError(400, [], {"object": "The remote link needs an 'object' with 'url' and 'title' strings."})
-        assert isinstance(body, dict)
-        link = {k: body.get(k) for k in ("globalId", "application", "relationship") if body.get(k) is not None}
-        link["object"] = obj
-        links = list(row.fields.get(REMOTE_LINKS, []))
-        existing = next((lk for lk in links if link.get("globalId") and lk.get("globalId") == link["globalId"]), None)
-        status = 201
-        if existing is not None:
-            link["id"] = existing["id"]
-            links = [link if lk is existing else lk for lk in links]
-            status = 200
-        else:
-            link["id"] = self.s.store.next_value("remotelink_id", 10000)
-            links.append(link)
-        self.s.set_remote_links(row, links, actor(request))
-        return JSONResponse({"id": link["id"], "self": self._link_json(row, link, api_version(request))["self"]},
-                            status_code=status)

@@ -1,32 +1,55 @@
-"""Read-only configuration endpoints: serverInfo, myself, fields, projects, issue types, createmeta,
-users, link types, session."""
+"""Read-only configuration endpoints: serverInfo, myself, fields, issue types, statuses and their
+categories, priorities, resolutions, link types, and the createmeta forms."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sync_engine.sandbox.jira.catalog import Catalog, FieldDef, ProjectDef
+from sync_engine.sandbox.jira.catalog import CATEGORIES, Catalog, FieldDef, ProjectDef
+from sync_engine.sandbox.jira.context import Context, RouteSpec, actor
 from sync_engine.sandbox.jira.errors import ApiError
-from sync_engine.sandbox.jira.http_util import api_version, as_bool, as_int, expand_set, multi
+from sync_engine.sandbox.jira.http_util import api_version, as_int, expand_set, multi
 from sync_engine.sandbox.jira.render import Renderer
-from sync_engine.sandbox.jira.values import SYSTEM_SETTABLE
+
+__all__ = ["MetaApi", "actor"]
 
 SERVER_VERSION = (9, 12, 15)
 CLOUD_VERSION = (1001, 0, 0)
 
 
-def actor(request: Request) -> str:
-    return str(request.scope.get("jira.user", ""))
-
-
 class MetaApi:
-    def __init__(self, catalog: Catalog, renderer: Renderer, clock: Any) -> None:
-        self.cat = catalog
-        self.r = renderer
+    def __init__(self, ctx: Context, clock: Any) -> None:
+        self.ctx = ctx
+        self.cat: Catalog = ctx.cat
+        self.r: Renderer = ctx.r
         self.clock = clock
+
+    def routes(self) -> list[RouteSpec]:
+        table: list[RouteSpec] = [
+            ("/serverInfo", self.server_info, ["GET"]),
+            ("/myself", self.myself, ["GET"]),
+            ("/field", self.fields, ["GET"]),
+            ("/issuetype", self.issue_types, ["GET"]),
+            ("/issuetype/{id}", self.issue_type, ["GET"]),
+            ("/status", self.statuses, ["GET"]),
+            ("/status/{idOrName}", self.status, ["GET"]),
+            ("/statuscategory", self.status_categories, ["GET"]),
+            ("/statuscategory/{idOrKey}", self.status_category, ["GET"]),
+            ("/priority", self.priorities, ["GET"]),
+            ("/priority/{id}", self.priority, ["GET"]),
+            ("/resolution", self.resolutions, ["GET"]),
+            ("/resolution/{id}", self.resolution, ["GET"]),
+            ("/issueLinkType", self.link_types, ["GET"]),
+            ("/issueLinkType/{id}", self.link_type, ["GET"]),
+            ("/issue/createmeta/{project}/issuetypes", self.createmeta_types, ["GET"]),
+            ("/issue/createmeta/{project}/issuetypes/{typeId}", self.createmeta_fields, ["GET"]),
+        ]
+        if self.cat.cloud:
+            table.append(("/issue/createmeta", self.createmeta, ["GET"]))
+        return table
 
     # -- server / me ------------------------------------------------------------------------------------
     async def server_info(self, request: Request) -> Response:
@@ -43,43 +66,21 @@ class MetaApi:
         })
 
     async def myself(self, request: Request) -> Response:
-        me = self.r.user(actor(request), api_version(request)) or {}
+        login = actor(request)
+        me = self.r.user(login, api_version(request)) or {}
+        groups = self.ctx.dir.groups_of(login)
+        roles = [{"key": "jira-software", "name": "Jira Software"}] if "jira-software-users" in groups else []
         me.update({"locale": "ru_RU", "expand": "groups,applicationRoles",
-                   "groups": {"size": 2, "items": [{"name": "jira-administrators"}, {"name": "jira-software-users"}]},
-                   "applicationRoles": {"size": 1, "items": [{"key": "jira-software", "name": "Jira Software"}]}})
+                   "groups": {"size": len(groups), "items": [{"name": g} for g in groups]},
+                   "applicationRoles": {"size": len(roles), "items": roles}})
         return JSONResponse(me)
 
     async def fields(self, request: Request) -> Response:
         return JSONResponse([self.r.field(f) for f in self.cat.fields.values()])
 
-    # -- projects and types --------------------------------------------------------------------------------
+    # -- types, statuses, priorities, resolutions, link types ----------------------------------------------
     def project_or_404(self, ref: str) -> ProjectDef:
-        p = self.cat.project(ref)
-        if p is None:
-            raise ApiError(404, [f"No project could be found with key '{ref}'."])
-        return p
-
-    async def projects(self, request: Request) -> Response:
-        expand = expand_set(request.query_params.get("expand"))
-        v = api_version(request)
-        return JSONResponse([self.r.project(p, v, with_types="issuetypes" in expand, expand=expand)
-                             for p in self.cat.projects.values()])
-
-    async def project(self, request: Request) -> Response:
-        p = self.project_or_404(request.path_params["idOrKey"])
-        return JSONResponse(self.r.project(p, api_version(request), full=True))
-
-    async def project_statuses(self, request: Request) -> Response:
-        """Per issue type of the project, the statuses of its workflow in workflow order."""
-        p = self.project_or_404(request.path_params["idOrKey"])
-        v = api_version(request)
-        out = []
-        for tid in p.issue_types:
-            t = self.cat.issue_types[tid]
-            wf = self.cat.workflows[t.workflow]
-            out.append({"self": f"{self.r.api(v)}/issuetype/{t.id}", "id": t.id, "name": t.name,
-                        "subtask": False, "statuses": [self.r.status(self.cat.statuses[s], v) for s in wf.statuses]})
-        return JSONResponse(out)
+        return self.ctx.admin.project_or_404(ref)
 
     async def issue_types(self, request: Request) -> Response:
         v = api_version(request)
@@ -95,33 +96,72 @@ class MetaApi:
         v = api_version(request)
         return JSONResponse([self.r.status(s, v) for s in self.cat.statuses.values()])
 
+    async def status(self, request: Request) -> Response:
+        ref = request.path_params["idOrName"]
+        st = self.cat.status(ref)
+        if st is None:
+            raise ApiError(404, [f"The status with id '{ref}' does not exist"])
+        return JSONResponse(self.r.status(st, api_version(request)))
+
+    async def status_categories(self, request: Request) -> Response:
+        v = api_version(request)
+        return JSONResponse([self.r.status_category(key, v) for key in CATEGORIES])
+
+    async def status_category(self, request: Request) -> Response:
+        ref = request.path_params["idOrKey"]
+        key = next((k for k, (cid, _, _) in CATEGORIES.items() if ref in (str(cid), k)), None)
+        if key is None:
+            raise ApiError(404, [f"The status category with id or key '{ref}' does not exist"])
+        return JSONResponse(self.r.status_category(key, api_version(request)))
+
     async def priorities(self, request: Request) -> Response:
         v = api_version(request)
         return JSONResponse([self.r.priority(p, v) for p in self.cat.priorities])
+
+    async def priority(self, request: Request) -> Response:
+        pid = request.path_params["id"]
+        if pid not in self.cat.priorities:
+            raise ApiError(404, [f"The priority with id '{pid}' does not exist"])
+        return JSONResponse(self.r.priority(pid, api_version(request)))
 
     async def resolutions(self, request: Request) -> Response:
         v = api_version(request)
         return JSONResponse([self.r.resolution(rid, v) for rid in self.cat.resolutions])
 
+    async def resolution(self, request: Request) -> Response:
+        rid = request.path_params["id"]
+        if rid not in self.cat.resolutions:
+            raise ApiError(404, [f"The resolution with id '{rid}' does not exist"])
+        return JSONResponse(self.r.resolution(rid, api_version(request)))
+
     async def link_types(self, request: Request) -> Response:
-        base = f"{self.r.api(api_version(request))}/issueLinkType"
-        return JSONResponse({"issueLinkTypes": [
-            {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks", "self": f"{base}/10000"},
-            {"id": "10001", "name": "Relates", "inward": "relates to", "outward": "relates to",
-             "self": f"{base}/10001"},
-        ]})
+        v = api_version(request)
+        return JSONResponse({"issueLinkTypes": [self.r.link_type(t, v) for t in self.cat.link_types.values()]})
+
+    async def link_type(self, request: Request) -> Response:
+        t = self.cat.link_types.get(request.path_params["id"])
+        if t is None:
+            raise ApiError(404, [f"No issue link type with id '{request.path_params['id']}' found."])
+        return JSONResponse(self.r.link_type(t, api_version(request)))
 
     # -- field metadata (createmeta / editmeta) -----------------------------------------------------------
     def screen_fields(self, project: ProjectDef, create: bool, issue_type: str | None) -> list[FieldDef]:
-        system = (("project", "issuetype") if create else ("issuetype",)) + SYSTEM_SETTABLE
+        system = (("project", "issuetype") if create else ("issuetype",)) + project.system_fields
+        if not create:
+            system += ("comment",)  # the edit screen always takes a comment
         out = [self.cat.fields[f] for f in system]
         out.extend(self.cat.fields[f] for f in project.fields_for(issue_type))
         return out
 
+    OPERATIONS: ClassVar[dict[str, list[str]]] = {
+        "labels": ["add", "set", "remove"], "components": ["add", "set", "remove"],
+        "versions": ["set", "add", "remove"], "comment": ["add", "edit", "remove"],
+        "issuelinks": ["add"], "attachment": [], "timetracking": ["set", "edit"]}
+
     def field_meta(self, f: FieldDef, project: ProjectDef, version: str, with_id: bool) -> dict[str, Any]:
-        ops = ["add", "set", "remove"] if f.kind == "labels" else ["set"]
+        ops = self.OPERATIONS.get(f.kind, ["set"])
         meta: dict[str, Any] = {"required": f.id in ("summary", "project", "issuetype"), "schema": f.schema(),
-                                "name": f.name, "key": f.id, "hasDefaultValue": f.id == "priority",
+                                "name": f.name, "key": f.id, "hasDefaultValue": f.id in ("priority", "assignee"),
                                 "operations": ops}
         if with_id:
             meta["fieldId"] = f.id
@@ -133,6 +173,13 @@ class MetaApi:
             meta["allowedValues"] = [self.r.issue_type(self.cat.issue_types[t], version) for t in project.issue_types]
         elif f.kind == "project":
             meta["allowedValues"] = [self.r.project(project, version)]
+        elif f.kind in ("components", "versions"):
+            kind = "component" if f.kind == "components" else "version"
+            meta["allowedValues"] = [self.ctx.parts.version_json(d, version) if kind == "version"
+                                     else self.ctx.parts.component_json(d, version)
+                                     for d in self.ctx.admin.items(kind, project)]
+        elif f.kind == "issuelinks":
+            meta["allowedValues"] = [self.r.link_type(t, version) for t in self.cat.link_types.values()]
         return meta
 
     async def createmeta_types(self, request: Request) -> Response:
@@ -188,38 +235,3 @@ class MetaApi:
             proj.pop("projectTypeKey", None)
             projects.append({"expand": "issuetypes", **proj, "issuetypes": types})
         return JSONResponse({"expand": "projects", "projects": projects})
-
-    # -- users ------------------------------------------------------------------------------------------
-    async def user_search(self, request: Request) -> Response:
-        q = request.query_params
-        text = q.get("username") or q.get("query")
-        if not text:
-            raise ApiError(400, ["The username query parameter was not provided"] if not self.cat.cloud
-                           else ["The query parameter 'query' must be provided."])
-        start = as_int(q.get("startAt"), "startAt", 0)
-        size = as_int(q.get("maxResults"), "maxResults", 50, maximum=1000)
-        active = as_bool(q.get("includeActive"), "includeActive", True)
-        inactive = as_bool(q.get("includeInactive"), "includeInactive", False)
-        needle = text.casefold()
-        found = []
-        for u in self.cat.users.values():
-            if (u.active and not active) or (not u.active and not inactive):
-                continue
-            words = [u.login, u.email, u.display_name, *u.display_name.split()]
-            exact_id = self.cat.cloud and u.account_id.casefold() == needle
-            if exact_id or any(w.casefold().startswith(needle) for w in words) or needle in u.email.casefold():
-                found.append(u.login)
-        v = api_version(request)
-        return JSONResponse([self.r.user(login, v) for login in found[start : start + size]])
-
-    async def user(self, request: Request) -> Response:
-        q = request.query_params
-        ref = q.get("accountId") if self.cat.cloud else (q.get("username") or q.get("key"))
-        if not ref:
-            raise ApiError(400, ["The 'accountId' query parameter must be provided."] if self.cat.cloud
-                           else ["Either the 'username' or the 'key' query parameter must be provided."])
-        u = self.cat.user(ref)
-        if u is None:
-            raise ApiError(404, [f"The user named '{ref}' does not exist"] if not self.cat.cloud
-                           else ["Specified user does not exist or you do not have required permissions"])
-        return JSONResponse(self.r.user(u.login, api_version(request)))

@@ -42,9 +42,17 @@ def _jql(value: Any) -> str:
 
 
 class SearchApi:
-    def __init__(self, service: IssueService, renderer: Renderer) -> None:
+    def __init__(self, service: IssueService, renderer: Renderer, visible_comments: Any) -> None:
         self.s = service
         self.r = renderer
+        self.visible_comments = visible_comments  # (rows, login) -> {issue id: comments that login may read}
+
+    def routes(self) -> list[tuple[str, Any, list[str]]]:
+        table: list[tuple[str, Any, list[str]]] = [("/search", self.search, ["GET", "POST"])]
+        if self.s.cat.cloud:
+            table += [("/search/jql", self.search_jql, ["GET", "POST"]),
+                      ("/search/approximate-count", self.approximate_count, ["POST"])]
+        return table
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method == "POST":
@@ -65,8 +73,7 @@ class SearchApi:
         v = api_version(request)
         wanted = self.r.wanted_fields(fields, default)
         id_only = (fields is not None and set(fields) <= {"id"}) or (fields is None and default == "id")
-        ids = [row.id for row in rows]
-        comments = self.s.store.comments(ids) if any(f.id == "comment" for f in wanted) else {}
+        comments = self.visible_comments(rows, actor(request)) if any(f.id == "comment" for f in wanted) else {}
         out = []
         for row in rows:
             histories = self.s.store.histories(row.id) if "changelog" in expand else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sync_engine.sandbox.jira.api_meta import actor
+from sync_engine.sandbox.jira.context import actor
 from sync_engine.sandbox.jira.errors import ApiError
 from sync_engine.sandbox.jira.http_util import read_json
 from sync_engine.sandbox.jira.webhooks import WebhookHub

@@ -7,16 +7,13 @@ rate limit, then the Starlette routes (``/rest/api/{2,3,latest}``, auth session,
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import secrets
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,24 +23,53 @@ from sync_engine.sandbox.common.control import TwinControl
 from sync_engine.sandbox.common.faults_middleware import ADMIN_PREFIX, FaultMiddleware
 from sync_engine.sandbox.common.twin import TwinSettings
 from sync_engine.sandbox.jira import timefmt
+from sync_engine.sandbox.jira.api_agile import AgileApi
+from sync_engine.sandbox.jira.api_attachments import AttachmentApi
+from sync_engine.sandbox.jira.api_auth import AuthApi
+from sync_engine.sandbox.jira.api_bulk import BulkApi
+from sync_engine.sandbox.jira.api_comments import CommentApi
+from sync_engine.sandbox.jira.api_groups import GroupApi
 from sync_engine.sandbox.jira.api_issues import IssueApi
+from sync_engine.sandbox.jira.api_links import LinkApi
 from sync_engine.sandbox.jira.api_meta import MetaApi
+from sync_engine.sandbox.jira.api_projects import ProjectApi
+from sync_engine.sandbox.jira.api_schemes import SchemeApi, scheme_ids
 from sync_engine.sandbox.jira.api_search import SearchApi
+from sync_engine.sandbox.jira.api_settings import SettingsApi
+from sync_engine.sandbox.jira.api_users import UserApi
+from sync_engine.sandbox.jira.api_versions import VersionApi
 from sync_engine.sandbox.jira.api_webhooks import WebhookApi
+from sync_engine.sandbox.jira.api_worklogs import WorklogApi
+from sync_engine.sandbox.jira.attachments import (
+    CLOUD_LIMIT,
+    SERVER_LIMIT,
+    AttachmentService,
+    AttachmentSettings,
+    FileStore,
+)
+from sync_engine.sandbox.jira.bulk import BulkService
 from sync_engine.sandbox.jira.catalog import CUSTOM_FIELD_IDS, TIME_ZONE, build_catalog
+from sync_engine.sandbox.jira.context import Context, RouteSpec
+from sync_engine.sandbox.jira.directory import Directory
 from sync_engine.sandbox.jira.errors import ApiError, error_response
-from sync_engine.sandbox.jira.http_util import read_json
+from sync_engine.sandbox.jira.issue_links import LinkService
+from sync_engine.sandbox.jira.parts import Parts
+from sync_engine.sandbox.jira.permissions import Permissions
+from sync_engine.sandbox.jira.project_admin import ProjectAdmin
 from sync_engine.sandbox.jira.ratelimit import RateLimiter
 from sync_engine.sandbox.jira.render import Renderer
 from sync_engine.sandbox.jira.seed import seed_bulk, seed_demo
 from sync_engine.sandbox.jira.service import IssueService
 from sync_engine.sandbox.jira.store import IssueRow, Store
 from sync_engine.sandbox.jira.webhooks import WebhookHub
+from sync_engine.sandbox.jira.worklogs import WorklogService
 
 DEFAULT_SERVER_USER = "integration"
 DEFAULT_CLOUD_USER = f"integration@{seed_people.DOMAIN}"
 MAX_SEED_ISSUES = 1_000_000
 ANONYMOUS_PATHS = frozenset({"/rest/api/2/serverInfo", "/rest/api/3/serverInfo", "/rest/api/latest/serverInfo"})
+METHOD_KEY_CACHE = 8192
+MAX_HEAD_BYTES = 8192  # Tomcat's maxHttpHeaderSize in Jira's server.xml: request line plus headers
 
 
 def _server_error() -> Response:
@@ -67,6 +93,7 @@ class JiraTwin:
         login = self.user.split("@", 1)[0] if self.cloud else self.user
         email = self.user if "@" in self.user else f"{self.user}@{seed_people.DOMAIN}"
         self.login = login
+        self._email = email
         self.catalog = build_catalog(settings.flavour, login, email)
         self.tz = timefmt.zone(TIME_ZONE)
         self.base_url = "http://127.0.0.1"
@@ -75,19 +102,36 @@ class JiraTwin:
         self.renderer = Renderer(self.catalog, self.tz, lambda: self.base_url)
         self.hub = WebhookHub(self.service, self.renderer)
         self.limiter = RateLimiter() if settings.limits else None
-        self.sessions: dict[str, str] = {}
-        self.person_tokens: dict[str, str] = {}  # API token -> login of the directory user who made it
+        self.directory = Directory(self.catalog, self.store, login)
+        self.admin = ProjectAdmin(self.catalog, self.service, self.directory,
+                                  lambda: scheme_ids(self.store.docs("category")))
+        self.service.items = self.admin
+        self.parts = Parts(self.catalog, self.store, self.renderer, self.admin)
+        self.renderer.parts = self.parts
+        self.renderer.avatar_of = lambda who: (a.selected if (a := self.directory.avatars.get(who)) else None)
+        files = FileStore(settings.state_path.parent / f"{settings.state_path.stem}-attachments"
+                          if settings.state_path is not None else None)
+        self.attachment_settings = AttachmentSettings(max_bytes=CLOUD_LIMIT if self.cloud else SERVER_LIMIT)
+        attachments = AttachmentService(self.service, files, self.attachment_settings)
+        self.admin.on_delete.append(attachments.forget_issue)
+        self.ctx = Context(self.catalog, self.renderer, self.service, self.directory, self.admin, self.parts,
+                           Permissions(self.directory, self.admin.in_role), WorklogService(self.service),
+                           attachments, LinkService(self.service))
+        self.auth = AuthApi(self.ctx, self.user, self.token, login)
+        self.bulk = BulkService(self.service)
         self.service.listeners.append(self._journal)
+        self.service.listeners.append(self._issue_gone)
         if self.store.get_meta("seeded") is None:
             self.reseed(settings.seed, settings.size)
         self._routes = self._build_routes()
+        self._keys: dict[tuple[str, str], str | None] = {}
         starlette = Starlette(routes=self._routes, exception_handlers={
             ApiError: self._api_error, HTTPException: self._http_error, Exception: self._crash,
         })
-        self._app: ASGIApp = FaultMiddleware(
+        self._app: ASGIApp = _TrailingSlash(FaultMiddleware(
             _AuthLayer(starlette, self), self.control, method_key=self.method_key,
             error_response=self.error_response, limit_response=self.limit_response,
-        )
+        ))
 
     # -- Twin protocol --------------------------------------------------------------------------------
     @property
@@ -104,11 +148,17 @@ class JiraTwin:
         await self.hub.start()
 
     async def shutdown(self) -> None:
+        await self.bulk.drain()
         await self.hub.stop()
 
     # -- data ----------------------------------------------------------------------------------------------
     def reseed(self, seed: str, issues: int) -> dict[str, Any]:
+        """Back to the seed: issues, and everything an administrator added (projects, users, ...)."""
+        self.catalog.restore(build_catalog(self.settings.flavour, self.login, self._email))
         self.store.clear()
+        self.directory.forget()
+        self.admin.load()
+        self.ctx.attachments.files.clear()
         now = timefmt.now_ms()
         if seed == "demo":
             seed_demo(self.service, now)
@@ -126,18 +176,31 @@ class JiraTwin:
         return self.reseed(seed, issues)
 
     async def _reset_hook(self) -> None:
+        self.catalog.restore(build_catalog(self.settings.flavour, self.login, self._email))
         self.store.clear(webhooks=True)
         self.store.set_meta("seeded", "empty")
-        self.person_tokens.clear()
+        self.directory.forget()
+        self.admin.load()
+        self.ctx.attachments.files.clear()
 
     # -- fault/limit answers ---------------------------------------------------------------------------
     def method_key(self, scope: Scope) -> str | None:
+        """``GET /rest/api/2/issue/{key}``: the route a request matched, for the counters (memoised per path,
+        since every request is counted and the table has some 400 routes)."""
+        cache_key = (scope["method"], scope["path"])
+        if cache_key in self._keys:
+            return self._keys[cache_key]
+        found = None
         for route in self._routes:
             if isinstance(route, Route):
                 match, _ = route.matches(scope)
                 if match == Match.FULL:
-                    return f"{scope['method']} {route.path}"
-        return None
+                    found = f"{scope['method']} {route.path}"
+                    break
+        if len(self._keys) >= METHOD_KEY_CACHE:
+            self._keys.clear()
+        self._keys[cache_key] = found
+        return found
 
     @staticmethod
     def error_response() -> Response:
@@ -152,39 +215,23 @@ class JiraTwin:
     # -- auth --------------------------------------------------------------------------------------------
     def authenticate(self, scope: Scope) -> tuple[str | None, bool]:
         """(login or None, credentials were presented)."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        header = headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                user, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                return None, True
-            same_user = user.casefold() == self.user.casefold()
-            ok = hmac.compare_digest(password.encode(), self.token.encode()) and same_user
-            return (self.login if ok else self._person(password, user)), True
-        if scheme.lower() == "bearer":
-            ok = hmac.compare_digest(value.strip().encode(), self.token.encode())
-            return (self.login if ok else self._person(value.strip(), None)), True
-        for part in headers.get("cookie", "").split(";"):
-            name, _, val = part.strip().partition("=")
-            if name == "JSESSIONID" and val in self.sessions:
-                return self.sessions[val], True
-        return None, bool(header)
-
-    def _person(self, token: str, user: str | None) -> str | None:
-        """The login behind a personal API token (Basic needs that user's login or e-mail with it)."""
-        login = self.person_tokens.get(token)
-        if login is None or user is None:
-            return login
-        person = self.catalog.users.get(login)
-        names = {login.casefold(), person.email.casefold()} if person else {login.casefold()}
-        return login if user.casefold() in names else None
+        return self.auth.authenticate(scope)
 
     def _journal(self, event: str, type_name: str, row: IssueRow, changelog: dict[str, Any] | None,
                  comment: dict[str, Any] | None, actor: str) -> None:
         changes = {str(i["field"]): i.get("toString") for i in (changelog or {}).get("items", [])}
-        self.control.journal.record(event=event, id=str(row.id), key=row.key, actor=actor, changes=changes)
+        entry: dict[str, Any] = {"event": event, "id": str(row.id), "key": row.key, "actor": actor,
+                                 "changes": changes}
+        if type_name != "issue_created" and event == "jira:issue_updated":
+            entry["type"] = type_name
+        if comment is not None:
+            entry["comment"] = str(comment["id"])
+        self.control.journal.record(**entry)
+
+    def _issue_gone(self, event: str, type_name: str, row: IssueRow, changelog: dict[str, Any] | None,
+                    comment: dict[str, Any] | None, actor: str) -> None:
+        if event == "jira:issue_deleted":
+            self.ctx.attachments.forget_issue(row)
 
     async def _api_token(self, request: Request) -> JSONResponse:
         """A person's own API token (as made in their profile): their own rate-limit bucket and history."""
@@ -194,16 +241,31 @@ class JiraTwin:
         person = self.catalog.users.get(str(data.get("user", "")))
         if person is None:
             return admin_error(404, f"no directory user with login {data.get('user')!r}")
-        token = secrets.token_urlsafe(24)
-        self.person_tokens[token] = person.login
+        token, _ = self.directory.make_token(person.login, str(data.get("name") or "sandbox"), None)
         return JSONResponse({"user": person.login, "email": person.email, "token": token})
 
+    async def _attachment_config(self, request: Request) -> JSONResponse:
+        """The administrator's attachment settings (Jira's "Attachments" admin page): on/off and size limit."""
+        data = await read_json_object(request)
+        if isinstance(data, JSONResponse):
+            return data
+        settings = self.attachment_settings
+        unknown = sorted(set(data) - {"enabled", "max_bytes"})
+        if unknown:
+            return admin_error(400, f"unknown attachment setting(s): {', '.join(unknown)}; known: enabled, max_bytes")
+        if "enabled" in data:
+            if not isinstance(data["enabled"], bool):
+                return admin_error(400, "enabled must be true or false")
+            settings.enabled = data["enabled"]
+        if "max_bytes" in data:
+            value = data["max_bytes"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31:
+                return admin_error(400, "max_bytes must be an integer 1..2147483648")
+            settings.max_bytes = value
+        return JSONResponse({"enabled": settings.enabled, "max_bytes": settings.max_bytes})
+
     def unauthorized(self, presented: bool) -> Response:
-        if self.cloud:
-            return error_response(401, ["Client must be authenticated to access this resource."])
-        headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED" if presented else "AUTHENTICATION_DENIED"}
-        msg = "You are not authenticated. Authentication required to perform this operation."
-        return error_response(401, [msg], headers=headers)
+        return self.auth.unauthorized(presented)
 
     # -- exception handlers -------------------------------------------------------------------------------
     async def _api_error(self, request: Request, exc: Exception) -> Response:
@@ -225,93 +287,34 @@ class JiraTwin:
         """No linked Confluence/Jira instances: remote links are plain web links."""
         return JSONResponse({"list": []})
 
-    # -- session ------------------------------------------------------------------------------------------
-    async def session_get(self, request: Request) -> Response:
-        login = str(request.scope.get("jira.user"))
-        return JSONResponse({"self": f"{self.renderer.api()}/user?username={login}", "name": login,
-                             "loginInfo": {"failedLoginCount": 0, "loginCount": 1}})
-
-    async def session_login(self, request: Request) -> Response:
-        body = await read_json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
-                or not isinstance(body.get("password"), str):
-            raise ApiError(400, ["The body must be {\"username\": ..., \"password\": ...}."])
-        if body["username"].casefold() != self.user.casefold() or \
-                not hmac.compare_digest(body["password"].encode(), self.token.encode()):
-            return self.unauthorized(True)
-        sid = secrets.token_hex(16)
-        self.sessions[sid] = self.login
-        resp = JSONResponse({"session": {"name": "JSESSIONID", "value": sid},
-                             "loginInfo": {"failedLoginCount": 0, "loginCount": 1}})
-        resp.set_cookie("JSESSIONID", sid, httponly=True)
-        return resp
-
-    async def session_logout(self, request: Request) -> Response:
-        for part in request.headers.get("cookie", "").split(";"):
-            name, _, val = part.strip().partition("=")
-            if name == "JSESSIONID":
-                self.sessions.pop(val, None)
-        return Response(status_code=204)
-
     # -- routes -------------------------------------------------------------------------------------------
     def _build_routes(self) -> list[BaseRoute]:
-        meta = MetaApi(self.catalog, self.renderer, self.service.clock)
-        issues = IssueApi(self.service, self.renderer, meta)
-        search = SearchApi(self.service, self.renderer)
-        hooks = WebhookApi(self.hub)
-        routes: list[BaseRoute] = [admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook,
-                                               extra_routes=[Route("/api-tokens", self._api_token, methods=["POST"])])]
-        for v in ("2", "3", "latest"):
-            p = f"/rest/api/{v}"
-            table: list[tuple[str, Any, list[str]]] = [
-                ("/serverInfo", meta.server_info, ["GET"]),
-                ("/myself", meta.myself, ["GET"]),
-                ("/field", meta.fields, ["GET"]),
-                ("/project", meta.projects, ["GET"]),
-                ("/project/{idOrKey}", meta.project, ["GET"]),
-                ("/project/{idOrKey}/statuses", meta.project_statuses, ["GET"]),
-                ("/issuetype", meta.issue_types, ["GET"]),
-                ("/issuetype/{id}", meta.issue_type, ["GET"]),
-                ("/status", meta.statuses, ["GET"]),
-                ("/priority", meta.priorities, ["GET"]),
-                ("/resolution", meta.resolutions, ["GET"]),
-                ("/issueLinkType", meta.link_types, ["GET"]),
-                ("/user/search", meta.user_search, ["GET"]),
-                ("/user", meta.user, ["GET"]),
-                ("/issue/createmeta/{project}/issuetypes", meta.createmeta_types, ["GET"]),
-                ("/issue/createmeta/{project}/issuetypes/{typeId}", meta.createmeta_fields, ["GET"]),
-            ]
-            if self.cloud:
-                table += [
-                    ("/issue/createmeta", meta.createmeta, ["GET"]),
-                    ("/search/jql", search.search_jql, ["GET", "POST"]),
-                    ("/search/approximate-count", search.approximate_count, ["POST"]),
-                ]
-            table += [
-                ("/search", search.search, ["GET", "POST"]),
-                ("/issue", issues.create, ["POST"]),
-                ("/issue/bulk", issues.bulk, ["POST"]),
-                ("/issue/{key}", issues.get, ["GET"]),
-                ("/issue/{key}", issues.edit, ["PUT"]),
-                ("/issue/{key}", issues.delete, ["DELETE"]),
-                ("/issue/{key}/transitions", issues.transitions, ["GET"]),
-                ("/issue/{key}/transitions", issues.transition, ["POST"]),
-                ("/issue/{key}/comment", issues.comments, ["GET"]),
-                ("/issue/{key}/comment", issues.add_comment, ["POST"]),
-                ("/issue/{key}/comment/{cid}", issues.comment, ["GET"]),
-                ("/issue/{key}/editmeta", issues.editmeta, ["GET"]),
-                ("/issue/{key}/assignee", issues.assignee, ["PUT"]),
-                ("/issue/{key}/remotelink", issues.remote_links, ["GET"]),
-                ("/issue/{key}/remotelink", issues.add_remote_link, ["POST"]),
-                ("/issue/{key}/remotelink/{lid}", issues.remote_link, ["GET"]),
-            ]
-            routes.extend(Route(p + path, fn, methods=methods) for path, fn, methods in table)
-        routes += [
-            Route("/rest/applinks/latest/listApplicationlinks", self.applinks, methods=["GET"]),
-            Route("/rest/auth/1/session", self.session_get, methods=["GET"]),
-            Route("/rest/auth/1/session", self.session_login, methods=["POST"]),
-            Route("/rest/auth/1/session", self.session_logout, methods=["DELETE"]),
+        ctx = self.ctx
+        meta = MetaApi(ctx, self.service.clock)
+        comments = CommentApi(ctx)
+
+        def visible_comments(rows: list[IssueRow], login: str) -> dict[int, list[dict[str, Any]]]:
+            found = self.store.comments([r.id for r in rows])
+            return {r.id: [c for c in found[r.id] if comments.can_see(r, c, login)] for r in rows}
+
+        apis: list[Any] = [
+            meta, ProjectApi(ctx), UserApi(ctx), GroupApi(ctx), SchemeApi(ctx), SettingsApi(ctx),
+            SearchApi(self.service, self.renderer, visible_comments), IssueApi(ctx, meta, visible_comments),
+            comments, LinkApi(ctx), WorklogApi(ctx), AttachmentApi(ctx), VersionApi(ctx), AgileApi(ctx), self.auth,
+            BulkApi(ctx, self.bulk),
         ]
+        extra = [Route("/api-tokens", self._api_token, methods=["POST"]),
+                 Route("/attachments", self._attachment_config, methods=["POST"])]
+        routes: list[BaseRoute] = [admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook,
+                                               extra_routes=extra)]
+        table: list[RouteSpec] = [spec for api in apis for spec in api.routes()]
+        for v in ("2", "3", "latest"):
+            routes.extend(Route(f"/rest/api/{v}{path}", fn, methods=methods)  # type: ignore[arg-type]
+                          for path, fn, methods in table if not path.startswith("!"))
+        routes.extend(Route(path[1:], fn, methods=methods)  # type: ignore[arg-type]
+                      for path, fn, methods in table if path.startswith("!"))
+        routes.append(Route("/rest/applinks/latest/listApplicationlinks", self.applinks, methods=["GET"]))
+        hooks = WebhookApi(self.hub)
         for base in ("/rest/webhooks/1.0/webhook", "/rest/jira-webhook/1.0/webhooks"):
             routes += [
                 Route(base, hooks.list, methods=["GET"]),
@@ -321,6 +324,19 @@ class JiraTwin:
                 Route(base + "/{id}", hooks.delete, methods=["DELETE"]),
             ]
         return routes
+
+
+class _TrailingSlash:
+    """Jersey matches ``/rest/api/2/user/`` as ``/rest/api/2/user``; the library sends both forms."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/") and path.startswith("/rest/"):
+            scope = {**scope, "path": path.rstrip("/") or "/", "raw_path": path.rstrip("/").encode()}
+        await self.app(scope, receive, send)
 
 
 class _AuthLayer:
@@ -335,6 +351,11 @@ class _AuthLayer:
             await self.app(scope, receive, send)
             return
         twin = self.twin
+        head = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + \
+            sum(len(k) + len(v) + 4 for k, v in scope.get("headers", []))
+        if head > MAX_HEAD_BYTES:  # Jira's Tomcat refuses before any application code runs
+            await PlainTextResponse("Request header is too large", status_code=400)(scope, receive, send)
+            return
         login, presented = twin.authenticate(scope)
         path = scope["path"]
         login_call = path == "/rest/auth/1/session" and scope["method"] == "POST"

@@ -1,8 +1,10 @@
-"""The fixed configuration of the twin: fields, projects, issue types, statuses, workflows, users.
+"""The configuration of the twin: fields, projects, issue types, statuses, workflows, users, link types.
 
 Real JIRA keeps these in its database and admins change them rarely; the sync engine only reads them.
-Holding them as immutable code (rather than in SQLite) keeps every lookup a dict access and makes the
-custom field ids stable across restarts, which demo profiles rely on.
+The seed configuration is code (every lookup a dict access, custom field ids stable across restarts,
+which demo profiles rely on); what an administrator adds or removes over REST (projects, users) is
+applied on top of it by :mod:`admin_state` and persisted there, so :meth:`Catalog.restore` can go back
+to the seed when the twin is re-seeded.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ CF_INN = "customfield_10130"
 CF_COMPANY_TYPE = "customfield_10131"
 CF_B24_STATE = "customfield_10132"
 COMPANY_FIELD_IDS: tuple[str, ...] = (CF_INN, CF_COMPANY_TYPE, CF_B24_STATE)
+# Jira Software's global rank (LexoRank strings; ``ORDER BY Rank``, ``PUT /rest/agile/1.0/issue/rank``).
+CF_RANK = "customfield_10019"
+RANK_URI = "com.pyxis.greenhopper.jira:gh-lexo-rank"
 # Bitrix24 COMPANY_TYPE -> the option of "Тип компании", in option order.
 COMPANY_TYPES: tuple[tuple[str, str], ...] = (
     ("CUSTOMER", "Клиент"), ("PARTNER", "Партнёр"), ("INTEGRATOR", "Интегратор"), ("GOVERNMENT", "Госорган"),
@@ -60,6 +65,12 @@ TYPE_CONTACT = "10006"
 TYPE_PRODUCT = "10007"
 
 TIME_ZONE = "Europe/Moscow"
+
+# System fields on the create/edit screens. The seeded projects keep the short screen the demo profiles
+# were built on; projects made from a software or business template get Jira's default screen.
+SEED_SCREEN: tuple[str, ...] = ("summary", "description", "priority", "assignee", "reporter", "labels", "duedate")
+DEFAULT_SCREEN: tuple[str, ...] = (*SEED_SCREEN, "components", "fixVersions", "versions", "environment",
+                                   "timetracking", "attachment", "issuelinks")
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,7 @@ class StatusDef:
 
 
 CATEGORIES: Mapping[str, tuple[int, str, str]] = MappingProxyType({
+    "undefined": (1, "medium-gray", "No Category"),
     "new": (2, "blue-gray", "To Do"),
     "indeterminate": (4, "yellow", "In Progress"),
     "done": (3, "green", "Done"),
@@ -172,6 +184,15 @@ class ProjectDef:
     description: str = ""
     type_key: str = "software"
     screens: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    system_fields: tuple[str, ...] = SEED_SCREEN
+    assignee_type: str = "UNASSIGNED"  # or PROJECT_LEAD: who "-1" (Automatic) and an unassigned create get
+    url: str = ""
+    category: str | None = None
+    permission_scheme: str = "0"
+    notification_scheme: str = "10000"
+    issue_security_scheme: str | None = None
+    workflow_scheme: str = ""  # its name ("KEY: Software Simplified Workflow Scheme"); "" = "KEY: Workflow Scheme"
+    template: str = ""
 
     def fields_for(self, issue_type: str | None) -> tuple[str, ...]:
         """Custom fields on the screen of ``issue_type`` (all of the project's when not narrowed)."""
@@ -194,6 +215,14 @@ class PriorityDef:
     name: str
 
 
+@dataclass(frozen=True)
+class LinkTypeDef:
+    id: str
+    name: str
+    inward: str
+    outward: str
+
+
 @dataclass
 class Catalog:
     flavour: str
@@ -205,10 +234,29 @@ class Catalog:
     users: dict[str, UserDef] = field(default_factory=dict)  # by login
     priorities: dict[str, PriorityDef] = field(default_factory=dict)
     resolutions: dict[str, str] = field(default_factory=dict)  # id -> name
+    link_types: dict[str, LinkTypeDef] = field(default_factory=dict)
 
     @property
     def cloud(self) -> bool:
         return self.flavour == "cloud"
+
+    def restore(self, seed: Catalog) -> None:
+        """Become ``seed`` again in place (the API objects hold this catalog, not a copy)."""
+        for name in ("fields", "statuses", "workflows", "issue_types", "projects", "users", "priorities",
+                     "resolutions", "link_types"):
+            mine = getattr(self, name)
+            mine.clear()
+            mine.update(getattr(seed, name))
+
+    def link_type(self, ref: str) -> LinkTypeDef | None:
+        """By id, name, or (as the library falls back to) inward/outward description."""
+        ref = str(ref)
+        if ref in self.link_types:
+            return self.link_types[ref]
+        return next((t for t in self.link_types.values() if t.name.casefold() == ref.casefold()), None)
+
+    def project_by_id(self, project_id: str) -> ProjectDef | None:
+        return next((p for p in self.projects.values() if p.id == project_id), None)
 
     def project(self, ref: str) -> ProjectDef | None:
         ref = str(ref)
@@ -282,6 +330,7 @@ def _custom_fields() -> list[FieldDef]:
         FieldDef(CF_INN, "ИНН", "string", "string", TEXT),
         FieldDef(CF_COMPANY_TYPE, "Тип компании", "option", "option", SELECT, options=kinds),
         FieldDef(CF_B24_STATE, "Статус в Bitrix24", "string", "string", TEXT),
+        FieldDef(CF_RANK, "Rank", "rank", "any", RANK_URI, settable=False),
     ]
 
 
@@ -304,7 +353,22 @@ def _system_fields() -> list[FieldDef]:
         FieldDef("resolutiondate", "Resolved", "datetime", "datetime",
                  clause_names=("resolved", "resolutiondate"), settable=False),
         FieldDef("comment", "Comment", "comment", "comments-page", navigable=False, settable=False),
-        FieldDef("issuelinks", "Linked Issues", "array", "array", items="issuelinks", settable=False),
+        FieldDef("components", "Component/s", "components", "array", items="component",
+                 clause_names=("component",)),
+        FieldDef("fixVersions", "Fix Version/s", "versions", "array", items="version", clause_names=("fixVersion",)),
+        FieldDef("versions", "Affects Version/s", "versions", "array", items="version",
+                 clause_names=("affectedVersion",)),
+        FieldDef("environment", "Environment", "text", "string", orderable=True),
+        FieldDef("timetracking", "Time tracking", "timetracking", "timetracking", navigable=False,
+                 clause_names=()),
+        FieldDef("timeoriginalestimate", "Original Estimate", "seconds", "number",
+                 clause_names=("originalEstimate", "timeoriginalestimate"), settable=False),
+        FieldDef("timeestimate", "Remaining Estimate", "seconds", "number",
+                 clause_names=("remainingEstimate", "timeestimate"), settable=False),
+        FieldDef("timespent", "Time Spent", "seconds", "number", clause_names=("timespent",), settable=False),
+        FieldDef("worklog", "Log Work", "worklog", "array", items="worklog", navigable=False, settable=False),
+        FieldDef("attachment", "Attachment", "attachment", "array", items="attachment", settable=False),
+        FieldDef("issuelinks", "Linked Issues", "issuelinks", "array", items="issuelinks", settable=False),
         FieldDef("subtasks", "Sub-Tasks", "array", "array", items="issuelinks", settable=False),
         FieldDef("issuekey", "Key", "key", "string", navigable=False, clause_names=("issuekey", "key", "id"),
                  settable=False),
@@ -381,10 +445,11 @@ def build_catalog(flavour: str, integration_login: str, integration_email: str) 
     cat.issue_types = {
         t.id: t
         for t in (
-            IssueTypeDef(TYPE_PURCHASE, "Purchase request", "Заявка на закупку лицензий и услуг", "Закупка"),
+            # Jira's own types first, as its issue type list (sorted by sequence) shows them; then the company's.
             IssueTypeDef(TYPE_TASK, "Task", "A task that needs to be done.", "Software Simplified Workflow"),
             IssueTypeDef(TYPE_BUG, "Bug", "A problem which impairs or prevents the functions of the product.",
                          "Software Simplified Workflow"),
+            IssueTypeDef(TYPE_PURCHASE, "Purchase request", "Заявка на закупку лицензий и услуг", "Закупка"),
             IssueTypeDef(TYPE_COMPANY, "Company", "Компания: клиент, партнёр, интегратор или госорган",
                          "Справочник"),
             IssueTypeDef(TYPE_CONTACT, "Contact", "Контактное лицо клиента или партнёра", "Справочник"),
@@ -395,7 +460,13 @@ def build_catalog(flavour: str, integration_login: str, integration_email: str) 
     cat.priorities = {p.id: p for p in (PriorityDef("1", "Highest"), PriorityDef("2", "High"),
                                         PriorityDef("3", "Medium"), PriorityDef("4", "Low"),
                                         PriorityDef("5", "Lowest"))}
-    cat.resolutions = {"10000": "Done", "10001": "Won't Do"}
+    cat.resolutions = {"10000": "Done", "10001": "Won't Do", "10002": "Duplicate", "10003": "Cannot Reproduce"}
+    cat.link_types = {t.id: t for t in (
+        LinkTypeDef("10000", "Blocks", "is blocked by", "blocks"),
+        LinkTypeDef("10001", "Cloners", "is cloned by", "clones"),
+        LinkTypeDef("10002", "Duplicate", "is duplicated by", "duplicates"),
+        LinkTypeDef("10003", "Relates", "relates to", "relates to"),
+    )}
     cat.users[integration_login] = UserDef(integration_login, "JIRAUSER10000", "557058:integration-0000-0000-0001",
                                            "Интеграция Bitrix24", integration_email)
     for p in seed_people.PEOPLE:

@@ -293,7 +293,10 @@ class _Parser:
                      f"'{t.text}' in quotation marks to use it as a value.", t)
 
 
+MAX_LENGTH = 1_000_000  # a POST body carries JQL of any length; Jira's real bound is the clause count
+
+
 def parse(text: str) -> Query:
-    if len(text) > 20_000:
+    if len(text) > MAX_LENGTH:
         raise JqlError("Error in the JQL Query: the query is too long.")
     return _Parser(text).parse()

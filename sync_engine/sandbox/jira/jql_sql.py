@@ -17,6 +17,9 @@ from sync_engine.sandbox.jira.catalog import CATEGORIES, Catalog, FieldDef
 from sync_engine.sandbox.jira.jql import BoolNode, Clause, Func, JqlError, Node, NotNode, Operand, Query, Value
 
 KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-(\d+)$")
+GROUP = 64
+UNSORTABLE = frozenset({"comment", "array", "fulltext", "components", "versions", "attachment", "worklog",
+                        "issuelinks", "timetracking"})
 _WORD_RE = re.compile(r"\w+\*?", re.UNICODE)
 
 
@@ -83,7 +86,12 @@ class JqlCompiler:
     def node(self, node: Node, params: list[object]) -> str:
         if isinstance(node, BoolNode):
             joiner = f" {node.op.upper()} "
-            return "(" + joiner.join(self.node(p, params) for p in node.parts) + ")"
+            parts = [self.node(p, params) for p in node.parts]
+            # SQLite parses "a OR b OR ..." into a chain as deep as it is long (and refuses past 1000):
+            # group long runs so a 2,000-clause JQL nests only a few levels.
+            while len(parts) > GROUP:
+                parts = ["(" + joiner.join(parts[i : i + GROUP]) + ")" for i in range(0, len(parts), GROUP)]
+            return "(" + joiner.join(parts) + ")"
         if isinstance(node, NotNode):
             return f"(NOT {self.node(node.part, params)})"
         return self.clause(node, params)
@@ -108,7 +116,7 @@ class JqlCompiler:
                    "issuetype": ["issues.issuetype"]}
         if f.id in columns:
             return columns[f.id]
-        if f.kind in ("comment", "array", "fulltext") or f.id == "description":
+        if f.kind in UNSORTABLE or f.id == "description":
             raise JqlSemanticError(f"Field '{name}' does not support sorting.")
         if f.id == "priority":
             return [f"CAST({json_path('priority')} AS INTEGER)"]
@@ -125,7 +133,7 @@ class JqlCompiler:
             return self.text_clause(c, f, params)
         if kind in ("datetime", "date"):
             return self.date_clause(c, f, params)
-        if kind == "number":
+        if kind in ("number", "seconds"):
             return self.scalar_clause(c, f, json_path(f.id), params, lambda v: self.number(v, c, f),
                                       ("=", "!=", ">", ">=", "<", "<=", "in", "not in", "is", "is not"))
         if kind == "labels":

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from sync_engine.sandbox.jira import timefmt
-from sync_engine.sandbox.jira.catalog import CATEGORIES, Catalog, FieldDef, IssueTypeDef, ProjectDef, StatusDef
+from sync_engine.sandbox.jira import durations, timefmt, wiki
+from sync_engine.sandbox.jira.catalog import (
+    CATEGORIES,
+    Catalog,
+    FieldDef,
+    IssueTypeDef,
+    LinkTypeDef,
+    ProjectDef,
+    StatusDef,
+)
 from sync_engine.sandbox.jira.store import IssueRow
 from sync_engine.sandbox.jira.values import text_to_adf
+
+
+class IssueParts(Protocol):
+    """What hangs on an issue beyond its fields (versions, components, attachments, worklogs, links)."""
+
+    def items_json(self, kind: str, ids: list[str], version: str) -> list[dict[str, Any]]: ...
+
+    def attachments_json(self, row: IssueRow, version: str) -> list[dict[str, Any]]: ...
+
+    def worklog_page(self, row: IssueRow, version: str) -> dict[str, Any]: ...
+
+    def links_json(self, row: IssueRow, version: str) -> list[dict[str, Any]]: ...
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
@@ -23,6 +43,8 @@ class Renderer:
         self.cat = catalog
         self.tz = tz
         self._base = base_url
+        self.parts: IssueParts | None = None  # set once the stores behind them exist
+        self.avatar_of: Callable[[str], str | None] = lambda login: None
 
     @property
     def base(self) -> str:
@@ -34,8 +56,9 @@ class Renderer:
     def ts(self, ms: int | None) -> str | None:
         return None if ms is None else timefmt.format_ts(int(ms), self.tz)
 
-    def avatars(self, kind: str, ident: str) -> dict[str, str]:
-        return {f"{n}x{n}": f"{self.base}/secure/useravatar?size={n}&ownerId={ident}&avatarType={kind}"
+    def avatars(self, kind: str, ident: str, avatar_id: str | None = None) -> dict[str, str]:
+        which = f"avatarId={avatar_id}" if avatar_id else f"ownerId={ident}"
+        return {f"{n}x{n}": f"{self.base}/secure/useravatar?size={n}&{which}&avatarType={kind}"
                 for n in (48, 24, 16, 32)}
 
     # -- users ---------------------------------------------------------------------------------------
@@ -45,13 +68,14 @@ class Renderer:
         u = self.cat.users.get(login)
         if u is None:
             return None
+        avatar = self.avatar_of(u.login)
         if self.cat.cloud:
             return {"self": f"{self.api(version)}/user?accountId={u.account_id}", "accountId": u.account_id,
-                    "emailAddress": u.email, "avatarUrls": self.avatars("user", u.account_id),
+                    "emailAddress": u.email, "avatarUrls": self.avatars("user", u.account_id, avatar),
                     "displayName": u.display_name, "active": u.active, "timeZone": self.tz_name,
                     "accountType": "atlassian"}
         return {"self": f"{self.api(version)}/user?username={u.login}", "name": u.login, "key": u.key,
-                "emailAddress": u.email, "avatarUrls": self.avatars("user", u.key),
+                "emailAddress": u.email, "avatarUrls": self.avatars("user", u.key, avatar),
                 "displayName": u.display_name, "active": u.active, "timeZone": self.tz_name}
 
     @property
@@ -59,12 +83,19 @@ class Renderer:
         return str(self.tz)
 
     # -- reference objects ---------------------------------------------------------------------------
+    def status_category(self, key: str, version: str = "2") -> dict[str, Any]:
+        cid, color, cname = CATEGORIES[key]
+        return {"self": f"{self.api(version)}/statuscategory/{cid}", "id": cid, "key": key, "colorName": color,
+                "name": cname}
+
     def status(self, st: StatusDef, version: str = "2") -> dict[str, Any]:
-        cid, color, cname = CATEGORIES[st.category]
         return {"self": f"{self.api(version)}/status/{st.id}", "description": "",
                 "iconUrl": f"{self.base}/images/icons/statuses/generic.png", "name": st.name, "id": st.id,
-                "statusCategory": {"self": f"{self.api(version)}/statuscategory/{cid}", "id": cid,
-                                   "key": st.category, "colorName": color, "name": cname}}
+                "statusCategory": self.status_category(st.category, version)}
+
+    def link_type(self, t: LinkTypeDef, version: str = "2") -> dict[str, Any]:
+        return {"id": t.id, "name": t.name, "inward": t.inward, "outward": t.outward,
+                "self": f"{self.api(version)}/issueLinkType/{t.id}"}
 
     def issue_type(self, it: IssueTypeDef, version: str = "2") -> dict[str, Any]:
         return {"self": f"{self.api(version)}/issuetype/{it.id}", "id": it.id, "description": it.description,
@@ -120,16 +151,37 @@ class Renderer:
         return out
 
     # -- comments and changelog ------------------------------------------------------------------------
-    def comment(self, issue_id: int, c: dict[str, Any], version: str = "2") -> dict[str, Any]:
+    def comment(self, issue_id: int, c: dict[str, Any], version: str = "2", rendered: bool = False) -> dict[str, Any]:
         author = self.user(c["author"], version)
         body: Any = text_to_adf(c["body"]) if version == "3" else c["body"]
-        return {"self": f"{self.api(version)}/issue/{issue_id}/comment/{c['id']}", "id": str(c["id"]),
-                "author": author, "body": body, "updateAuthor": author, "created": self.ts(c["created"]),
-                "updated": self.ts(c["updated"]), "jsdPublic": True}
+        out: dict[str, Any] = {"self": f"{self.api(version)}/issue/{issue_id}/comment/{c['id']}", "id": str(c["id"]),
+                               "author": author, "body": body,
+                               "updateAuthor": self.user(c.get("update_author") or c["author"], version),
+                               "created": self.ts(c["created"]), "updated": self.ts(c["updated"])}
+        if rendered:
+            out["renderedBody"] = wiki.to_html(c["body"])
+        if c.get("visibility"):
+            out["visibility"] = dict(c["visibility"])
+        out["jsdPublic"] = True
+        return out
 
     def comment_page(self, issue_id: int, comments: list[dict[str, Any]], version: str = "2") -> dict[str, Any]:
         return {"comments": [self.comment(issue_id, c, version) for c in comments], "maxResults": len(comments),
                 "total": len(comments), "startAt": 0}
+
+    def timetracking(self, row: IssueRow) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, fid in (("originalEstimate", "timeoriginalestimate"), ("remainingEstimate", "timeestimate"),
+                          ("timeSpent", "timespent")):
+            seconds = row.fields.get(fid)
+            if seconds is not None:
+                out[name] = durations.format_seconds(int(seconds))
+        for name, fid in (("originalEstimate", "timeoriginalestimate"), ("remainingEstimate", "timeestimate"),
+                          ("timeSpent", "timespent")):
+            seconds = row.fields.get(fid)
+            if seconds is not None:
+                out[f"{name}Seconds"] = int(seconds)
+        return out
 
     def history(self, h: dict[str, Any], version: str = "2") -> dict[str, Any]:
         return {"id": str(h["id"]), "author": self.user(h["author"], version), "created": self.ts(h["created"]),
@@ -154,8 +206,21 @@ class Renderer:
             return self.ts(row.created if fid == "created" else row.updated)
         if fid == "comment":
             return self.comment_page(row.id, comments or [], version)
-        if fid in ("issuelinks", "subtasks"):
+        if fid == "subtasks":
             return []
+        parts = self.parts
+        if f.kind in ("components", "versions"):
+            kind = "component" if f.kind == "components" else "version"
+            return parts.items_json(kind, list(v or []), version) if parts else []
+        if f.kind == "attachment":
+            return parts.attachments_json(row, version) if parts else []
+        if f.kind == "issuelinks":
+            return parts.links_json(row, version) if parts else []
+        if f.kind == "worklog":
+            return parts.worklog_page(row, version) if parts else {"startAt": 0, "maxResults": 20, "total": 0,
+                                                                   "worklogs": []}
+        if f.kind == "timetracking":
+            return self.timetracking(row)
         if v is None:
             return [] if f.kind == "labels" else None
         if f.kind == "user":
@@ -205,5 +270,16 @@ class Renderer:
         if "changelog" in expand and histories is not None:
             out["changelog"] = self.changelog(histories, version)
         if "renderedfields" in expand:
-            out["renderedFields"] = {f.id: None for f in fields}
+            out["renderedFields"] = {f.id: self.rendered(row, f) for f in fields}
         return out
+
+    def rendered(self, row: IssueRow, f: FieldDef) -> Any:
+        """``renderedFields``: wiki text as HTML, dates as the user reads them, the rest null (as Jira does)."""
+        value = row.fields.get(f.id)
+        if f.kind == "text" and f.id != "summary":
+            return wiki.to_html(value) if value else None
+        if f.id in ("created", "updated"):
+            return timefmt.human(row.created if f.id == "created" else row.updated, self.tz)
+        if f.kind == "datetime" and value is not None:
+            return timefmt.human(int(value), self.tz)
+        return None

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from sync_engine.sandbox.jira import jql, timefmt
-from sync_engine.sandbox.jira.catalog import Catalog, ProjectDef, TransitionDef
+from sync_engine.sandbox.jira import jql, lexorank, timefmt
+from sync_engine.sandbox.jira.catalog import CF_RANK, Catalog, ProjectDef, TransitionDef
 from sync_engine.sandbox.jira.errors import ApiError
 from sync_engine.sandbox.jira.jql_sql import Compiled, JqlCompiler, JqlSemanticError
 from sync_engine.sandbox.jira.store import IssueRow, Store
-from sync_engine.sandbox.jira.values import FieldWriter, adf_to_text, changelog_items, not_settable
+from sync_engine.sandbox.jira.values import FieldWriter, ProjectItems, adf_to_text, changelog_items, not_settable
 
 # (webhookEvent, issue_event_type_name, issue, changelog or None, comment or None, actor login)
 Listener = Callable[[str, str, IssueRow, dict[str, Any] | None, dict[str, Any] | None, str], None]
@@ -37,6 +37,7 @@ class IssueService:
         self.tz = tz
         self.clock = clock
         self.listeners: list[Listener] = []
+        self.items: ProjectItems | None = None  # versions and components, once the project admin exists
 
     # -- ids ---------------------------------------------------------------------------------------------
     def next_issue_id(self, count: int = 1) -> int:
@@ -66,13 +67,38 @@ class IssueService:
     def _snapshot(row: IssueRow) -> dict[str, Any]:
         return {**row.fields, "status": row.status, "issuetype": row.issuetype}
 
-    def _record(self, row: IssueRow, before: dict[str, Any], actor: str, at: int) -> dict[str, Any] | None:
-        items = changelog_items(self.cat, before, self._snapshot(row))
+    def _record(self, row: IssueRow, before: dict[str, Any], actor: str, at: int,
+                extra: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        names = self.items.item_name if self.items is not None else None
+        items = changelog_items(self.cat, before, self._snapshot(row), names) + list(extra or [])
         if not items:
             return None
         hid = self.next_history_id()
         self.store.add_history(hid, row.id, actor, at, items)
         return {"id": str(hid), "items": items}
+
+    def default_assignee(self, project: ProjectDef) -> str | None:
+        """Who "Automatic" means: the lead when the project assigns to its lead, else nobody."""
+        if project.assignee_type == "PROJECT_LEAD" and project.lead in self.cat.users:
+            return project.lead
+        return None
+
+    def writer(self, project: ProjectDef, issue_type: str | None) -> FieldWriter:
+        return FieldWriter(self.cat, project, issue_type, self.items, lambda: self.default_assignee(project))
+
+    def change(self, row: IssueRow, before: dict[str, Any], actor: str, type_name: str,
+               extra: list[dict[str, Any]] | None = None, comment: dict[str, Any] | None = None) -> IssueRow:
+        """Commit a change other services made to ``row`` (worklogs, links, attachments, comments): bump
+        ``updated``, record the history, tell the listeners, as any change to an issue does."""
+        now = max(self.clock(), row.updated)
+        row.updated = now
+        self.store.save_issue(row)
+        changelog = self._record(row, before, actor, now, extra)
+        self._emit("jira:issue_updated", type_name, row, changelog, comment, actor)
+        return row
+
+    def snapshot(self, row: IssueRow) -> dict[str, Any]:
+        return self._snapshot(row)
 
     # -- create --------------------------------------------------------------------------------------------
     def _resolve_project(self, fields: dict[str, Any], errors: dict[str, str]) -> ProjectDef | None:
@@ -95,6 +121,9 @@ class IssueService:
         if isinstance(ref, dict):
             ref = ref.get("id", ref.get("name"))
         it = self.cat.issue_type(str(ref)) if isinstance(ref, str | int) else None
+        if it is None and isinstance(fields.get("issuetype"), dict) and "id" not in fields["issuetype"]:
+            errors["issuetype"] = "issue type is required"  # a name Jira cannot resolve counts as none given
+            return None
         if it is None or (project is not None and it.id not in project.issue_types):
             errors["issuetype"] = "The issue type selected is invalid."
             return None
@@ -113,9 +142,10 @@ class IssueService:
         type_id = self._resolve_type(fields, project, errors)
         if project is None or type_id is None:
             raise ApiError(400, [], errors)
-        writer = FieldWriter(self.cat, project, type_id)
-        stored = writer.apply({"reporter": actor, "creator": actor, "priority": "3", "labels": []},
-                              fields, payload.get("update"))
+        writer = self.writer(project, type_id)
+        start: dict[str, Any] = {"reporter": actor, "creator": actor, "priority": "3", "labels": [],
+                 "assignee": self.default_assignee(project)}
+        stored = writer.apply(start, fields, payload.get("update"))
         if "summary" not in fields and "summary" not in (payload.get("update") or {}):
             writer.errors["summary"] = "You must specify a summary of the issue."
         if writer.errors:
@@ -141,6 +171,7 @@ class IssueService:
         wf = self.cat.workflow_for(type_id)
         iid = self.next_issue_id()
         num = self.next_num(project.key)
+        stored[CF_RANK] = self.next_rank()
         row = IssueRow(iid, f"{project.key}-{num}", project.key, num, type_id, wf.initial, now, now, stored)
         self.store.insert_issue(row)
         for body in comments:
@@ -168,7 +199,7 @@ class IssueService:
                     new_type = t
         if "project" in fields:
             errors["project"] = not_settable("project")
-        writer = FieldWriter(self.cat, project, new_type)
+        writer = self.writer(project, new_type)
         stored = writer.apply(row.fields, {k: v for k, v in fields.items() if k not in ("issuetype", "project")},
                               {k: v for k, v in update.items() if k != "comment"})
         errors.update(writer.errors)
@@ -197,10 +228,20 @@ class IssueService:
         self._emit("jira:issue_updated", type_name, row, changelog, comment, actor)
         return row
 
-    def _add_comment_row(self, row: IssueRow, body: str, actor: str, at: int) -> dict[str, Any]:
+    def _add_comment_row(self, row: IssueRow, body: str, actor: str, at: int,
+                         visibility: dict[str, Any] | None = None,
+                         properties: list[Any] | None = None) -> dict[str, Any]:
         cid = self.next_comment_id()
-        self.store.add_comment(cid, row.id, actor, body, at)
-        return {"id": cid, "author": actor, "body": body, "created": at, "updated": at}
+        self.store.add_comment(cid, row.id, actor, body, at, visibility, properties)
+        return {"id": cid, "author": actor, "body": body, "created": at, "updated": at, "visibility": visibility,
+                "update_author": actor, "properties": properties}
+
+    def next_rank(self) -> str:
+        """After every rank handed out so far: a new issue goes to the bottom of the backlog."""
+        last = self.store.get_meta("rank_max")
+        rank = lexorank.after(last)
+        self.store.set_meta("rank_max", rank)
+        return rank
 
     # -- transitions ------------------------------------------------------------------------------------
     def transitions(self, row: IssueRow) -> list[TransitionDef]:
@@ -217,7 +258,7 @@ class IssueService:
         update = payload.get("update") or {}
         if not isinstance(fields, dict) or not isinstance(update, dict):
             raise ApiError(400, ["The 'fields' and 'update' values must be objects."])
-        writer = FieldWriter(self.cat, self.cat.projects[row.project], row.issuetype)
+        writer = self.writer(self.cat.projects[row.project], row.issuetype)
         stored = writer.apply(row.fields, fields, {k: v for k, v in update.items() if k not in ("comment", "worklog")})
         if writer.errors:
             raise ApiError(400, [], writer.errors)
@@ -236,13 +277,30 @@ class IssueService:
         return self._commit(row, before, actor, comments, "issue_generic")
 
     # -- comments, assignee, delete -----------------------------------------------------------------------
-    def add_comment(self, row: IssueRow, body: str, actor: str) -> dict[str, Any]:
+    def add_comment(self, row: IssueRow, body: str, actor: str, visibility: dict[str, Any] | None = None,
+                    properties: list[Any] | None = None) -> dict[str, Any]:
         now = max(self.clock(), row.updated)
         row.updated = now
         self.store.save_issue(row)
-        comment = self._add_comment_row(row, body, actor, now)
+        comment = self._add_comment_row(row, body, actor, now, visibility, properties)
         self._emit("jira:issue_updated", "issue_commented", row, None, comment, actor)
         return comment
+
+    def edit_comment(self, row: IssueRow, comment: dict[str, Any], body: str, visibility: dict[str, Any] | None,
+                     actor: str) -> dict[str, Any]:
+        now = max(self.clock(), row.updated, int(comment["updated"]))
+        self.store.update_comment(int(comment["id"]), body, visibility, actor, now)
+        row.updated = now
+        self.store.save_issue(row)
+        edited = {**comment, "body": body, "visibility": visibility, "update_author": actor, "updated": now}
+        self._emit("jira:issue_updated", "issue_comment_edited", row, None, edited, actor)
+        return edited
+
+    def delete_comment(self, row: IssueRow, comment: dict[str, Any], actor: str) -> None:
+        self.store.delete_comment(int(comment["id"]))
+        row.updated = max(self.clock(), row.updated)
+        self.store.save_issue(row)
+        self._emit("jira:issue_updated", "issue_comment_deleted", row, None, comment, actor)
 
     def assign(self, row: IssueRow, login: str | None, actor: str) -> IssueRow:
         before = self._snapshot(row)

@@ -1,4 +1,5 @@
-"""SQLite storage of the twin's mutable data: issues, comments, change histories, webhooks.
+"""SQLite storage of the twin's mutable data: issues and what hangs on them (comments, change histories,
+worklogs, attachments' metadata, issue links), webhooks, and the administrator's configuration documents.
 
 Issue field values live in one JSON column (the twin's stored form, see :mod:`values`), with the
 columns JQL filters and sorts on most pulled out and indexed; custom fields get expression indexes on
@@ -51,6 +52,40 @@ CREATE TABLE IF NOT EXISTS histories (
     items TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_histories_issue ON histories(issue_id, id);
+CREATE TABLE IF NOT EXISTS worklogs (
+    id INTEGER PRIMARY KEY,
+    issue_id INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    update_author TEXT NOT NULL,
+    comment TEXT,
+    started INTEGER NOT NULL,
+    seconds INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    visibility TEXT
+);
+CREATE INDEX IF NOT EXISTS ix_worklogs_issue ON worklogs(issue_id, id);
+CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    issue_id INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_attachments_issue ON attachments(issue_id, id);
+CREATE TABLE IF NOT EXISTS issuelinks (
+    id INTEGER PRIMARY KEY,
+    type_id TEXT NOT NULL,
+    inward_id INTEGER NOT NULL,
+    outward_id INTEGER NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_issuelinks_inward ON issuelinks(inward_id);
+CREATE INDEX IF NOT EXISTS ix_issuelinks_outward ON issuelinks(outward_id);
+CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, id));
 CREATE TABLE IF NOT EXISTS webhooks (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,6 +108,14 @@ class IssueRow:
 _COLUMNS = "id, key, project, num, issuetype, status, created, updated, fields"
 
 
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
 def _row(r: Sequence[Any]) -> IssueRow:
     return IssueRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]))
 
@@ -87,8 +130,16 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.create_function("jql_match", 2, text_match, deterministic=True)
         self.db.executescript(_SCHEMA)
+        self._add_columns("comments", {"visibility": "TEXT", "update_author": "TEXT", "properties": "TEXT"})
         self.indexed_fields = tuple(indexed_fields)
         self._create_field_indexes()
+
+    def _add_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Columns added after a state file was first written (a twin restarted on an older file)."""
+        have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def _create_field_indexes(self) -> None:
         for fid in self.indexed_fields:
@@ -115,7 +166,7 @@ class Store:
     def clear(self, webhooks: bool = False) -> None:
         """Forget issues (and with ``webhooks`` the registrations too); webhook ids are never reused."""
         self.db.execute("BEGIN")
-        for table in ("issues", "comments", "histories"):
+        for table in ("issues", "comments", "histories", "worklogs", "attachments", "issuelinks", "docs"):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM counters WHERE name != 'webhook_id'")
         if webhooks:
@@ -151,8 +202,12 @@ class Store:
 
     def delete_issue(self, issue_id: int) -> None:
         self.db.execute("DELETE FROM issues WHERE id = ?", (issue_id,))
-        self.db.execute("DELETE FROM comments WHERE issue_id = ?", (issue_id,))
-        self.db.execute("DELETE FROM histories WHERE issue_id = ?", (issue_id,))
+        for table in ("comments", "histories", "worklogs", "attachments"):
+            self.db.execute(f"DELETE FROM {table} WHERE issue_id = ?", (issue_id,))
+        self.db.execute("DELETE FROM issuelinks WHERE inward_id = ? OR outward_id = ?", (issue_id, issue_id))
+
+    def project_issue_ids(self, project: str) -> list[int]:
+        return [int(r[0]) for r in self.db.execute("SELECT id FROM issues WHERE project = ?", (project,))]
 
     def get_issue(self, ref: str) -> IssueRow | None:
         if ref.isdigit():
@@ -181,19 +236,31 @@ class Store:
         return int(self.db.execute("SELECT COUNT(*) FROM issues").fetchone()[0])
 
     # -- comments and histories ------------------------------------------------------------------------
-    def add_comment(self, comment_id: int, issue_id: int, author: str, body: str, at: int) -> None:
-        self.db.execute("INSERT INTO comments(id, issue_id, author, body, created, updated) VALUES (?,?,?,?,?,?)",
-                        (comment_id, issue_id, author, body, at, at))
+    def add_comment(self, comment_id: int, issue_id: int, author: str, body: str, at: int,
+                    visibility: dict[str, Any] | None = None, properties: list[Any] | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO comments(id, issue_id, author, body, created, updated, visibility, update_author, properties) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (comment_id, issue_id, author, body, at, at, _dump(visibility), author, _dump(properties)))
+
+    def update_comment(self, comment_id: int, body: str, visibility: dict[str, Any] | None, author: str,
+                       at: int) -> None:
+        self.db.execute("UPDATE comments SET body = ?, visibility = ?, update_author = ?, updated = ? WHERE id = ?",
+                        (body, _dump(visibility), author, at, comment_id))
+
+    def delete_comment(self, comment_id: int) -> None:
+        self.db.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
 
     def comments(self, issue_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         out: dict[int, list[dict[str, Any]]] = {i: [] for i in issue_ids}
         if not issue_ids:
             return out
         marks = ", ".join("?" for _ in issue_ids)
-        sql = ("SELECT id, issue_id, author, body, created, updated FROM comments "
-               f"WHERE issue_id IN ({marks}) ORDER BY id")
-        for cid, iid, author, body, created, updated in self.db.execute(sql, list(issue_ids)):
-            out[iid].append({"id": cid, "author": author, "body": body, "created": created, "updated": updated})
+        sql = ("SELECT id, issue_id, author, body, created, updated, visibility, update_author, properties "
+               f"FROM comments WHERE issue_id IN ({marks}) ORDER BY id")
+        for cid, iid, author, body, created, updated, vis, upd, props in self.db.execute(sql, list(issue_ids)):
+            out[iid].append({"id": cid, "author": author, "body": body, "created": created, "updated": updated,
+                             "visibility": _load(vis), "update_author": upd or author, "properties": _load(props)})
         return out
 
     def add_history(self, history_id: int, issue_id: int, author: str, at: int, items: list[dict[str, Any]]) -> None:
@@ -204,6 +271,81 @@ class Store:
         sql = "SELECT id, author, created, items FROM histories WHERE issue_id = ? ORDER BY id"
         return [{"id": hid, "author": author, "created": created, "items": json.loads(items)}
                 for hid, author, created, items in self.db.execute(sql, (issue_id,))]
+
+    # -- worklogs ---------------------------------------------------------------------------------------
+    def add_worklog(self, w: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO worklogs(id, issue_id, author, update_author, comment, started, seconds, created, updated, "
+            "visibility) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (w["id"], w["issue_id"], w["author"], w["update_author"], w["comment"], w["started"], w["seconds"],
+             w["created"], w["updated"], _dump(w.get("visibility"))))
+
+    def save_worklog(self, w: dict[str, Any]) -> None:
+        self.db.execute("UPDATE worklogs SET update_author = ?, comment = ?, started = ?, seconds = ?, updated = ?, "
+                        "visibility = ? WHERE id = ?",
+                        (w["update_author"], w["comment"], w["started"], w["seconds"], w["updated"],
+                         _dump(w.get("visibility")), w["id"]))
+
+    def delete_worklog(self, worklog_id: int) -> None:
+        self.db.execute("DELETE FROM worklogs WHERE id = ?", (worklog_id,))
+
+    def worklogs(self, issue_id: int) -> list[dict[str, Any]]:
+        sql = ("SELECT id, issue_id, author, update_author, comment, started, seconds, created, updated, visibility "
+               "FROM worklogs WHERE issue_id = ? ORDER BY id")
+        names = ("id", "issue_id", "author", "update_author", "comment", "started", "seconds", "created", "updated")
+        out = []
+        for r in self.db.execute(sql, (issue_id,)):
+            item = dict(zip(names, r[:9], strict=True))
+            item["visibility"] = _load(r[9])
+            out.append(item)
+        return out
+
+    # -- attachments ------------------------------------------------------------------------------------
+    def add_attachment(self, a: dict[str, Any]) -> None:
+        self.db.execute("INSERT INTO attachments(id, issue_id, filename, size, mime, author, created, sha256) "
+                        "VALUES (?,?,?,?,?,?,?,?)", (a["id"], a["issue_id"], a["filename"], a["size"], a["mime"],
+                                                   a["author"], a["created"], a["sha256"]))
+
+    def delete_attachment(self, attachment_id: int) -> None:
+        self.db.execute("DELETE FROM attachments WHERE id = ?", (attachment_id,))
+
+    def attachments(self, issue_id: int | None = None, attachment_id: int | None = None) -> list[dict[str, Any]]:
+        names = ("id", "issue_id", "filename", "size", "mime", "author", "created", "sha256")
+        sql = f"SELECT {', '.join(names)} FROM attachments"
+        if attachment_id is not None:
+            rows = self.db.execute(sql + " WHERE id = ?", (attachment_id,))
+        else:
+            rows = self.db.execute(sql + " WHERE issue_id = ? ORDER BY id", (issue_id,))
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    # -- issue links -----------------------------------------------------------------------------------
+    def add_link(self, link_id: int, type_id: str, inward_id: int, outward_id: int, at: int) -> None:
+        self.db.execute("INSERT INTO issuelinks(id, type_id, inward_id, outward_id, created) VALUES (?,?,?,?,?)",
+                        (link_id, type_id, inward_id, outward_id, at))
+
+    def delete_link(self, link_id: int) -> None:
+        self.db.execute("DELETE FROM issuelinks WHERE id = ?", (link_id,))
+
+    def links(self, issue_id: int | None = None, link_id: int | None = None) -> list[dict[str, Any]]:
+        names = ("id", "type_id", "inward_id", "outward_id", "created")
+        sql = f"SELECT {', '.join(names)} FROM issuelinks"
+        if link_id is not None:
+            rows = self.db.execute(sql + " WHERE id = ?", (link_id,))
+        else:
+            rows = self.db.execute(sql + " WHERE inward_id = ? OR outward_id = ? ORDER BY id", (issue_id, issue_id))
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    # -- configuration documents (projects, users, versions, ... an administrator made) ----------------------
+    def put_doc(self, kind: str, doc_id: str, data: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO docs(kind, id, data) VALUES (?, ?, ?)",
+                        (kind, doc_id, json.dumps(data, ensure_ascii=False)))
+
+    def delete_doc(self, kind: str, doc_id: str) -> bool:
+        return self.db.execute("DELETE FROM docs WHERE kind = ? AND id = ?", (kind, doc_id)).rowcount > 0
+
+    def docs(self, kind: str) -> dict[str, Any]:
+        rows = self.db.execute("SELECT id, data FROM docs WHERE kind = ? ORDER BY rowid", (kind,))
+        return {str(i): json.loads(d) for i, d in rows}
 
     # -- webhooks -------------------------------------------------------------------------------------
     def webhooks(self) -> list[dict[str, Any]]:

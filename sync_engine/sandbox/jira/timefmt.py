@@ -101,3 +101,11 @@ def parse_date(text: str) -> date | None:
         return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
     except ValueError:
         return None
+
+
+def human(ms: int, tz: tzinfo) -> str:
+    """``29/Jan/24 2:42 AM``: Jira's default ``dd/MMM/yy h:mm a``, as ``renderedFields`` show dates."""
+    dt = datetime.fromtimestamp(ms / 1000, tz)
+    hour = dt.hour % 12 or 12
+    noon = "AM" if dt.hour < 12 else "PM"
+    return f"{dt.day:02d}/{dt.strftime('%b')}/{dt.strftime('%y')} {hour}:{dt.minute:02d} {noon}"

@@ -7,12 +7,22 @@ Every refusal names the field, as JIRA's ``errors`` map does, so a connector bug
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from sync_engine.sandbox.jira import timefmt
-from sync_engine.sandbox.jira.catalog import Catalog, FieldDef, ProjectDef
+from sync_engine.sandbox.jira import durations, timefmt
+from sync_engine.sandbox.jira.catalog import SEED_SCREEN, Catalog, FieldDef, ProjectDef
 
-SYSTEM_SETTABLE = ("summary", "description", "priority", "assignee", "reporter", "labels", "duedate")
+SYSTEM_SETTABLE = SEED_SCREEN
+AUTOMATIC = "-1"  # the assignee "Automatic": the project's default assignee
+
+
+class ProjectItems(Protocol):
+    """Versions and components of a project, as field values name them (``{"id"}`` or ``{"name"}``)."""
+
+    def item_id(self, kind: str, project: str, ref: dict[str, Any]) -> str | None: ...
+
+    def item_name(self, kind: str, item_id: str) -> str: ...
 
 
 def not_settable(field_id: str) -> str:
@@ -45,10 +55,13 @@ def text_to_adf(text: str | None) -> dict[str, Any] | None:
 class FieldWriter:
     """Validates one create/edit payload against the screen of a project's issue type."""
 
-    def __init__(self, catalog: Catalog, project: ProjectDef, issue_type: str | None = None) -> None:
+    def __init__(self, catalog: Catalog, project: ProjectDef, issue_type: str | None = None,
+                 items: ProjectItems | None = None, default_assignee: Callable[[], str | None] | None = None) -> None:
         self.cat = catalog
         self.project = project
         self.screen = project.fields_for(issue_type)
+        self.items = items
+        self.default_assignee = default_assignee or (lambda: None)
         self.errors: dict[str, str] = {}
 
     def on_screen(self, field_id: str) -> FieldDef | None:
@@ -57,9 +70,47 @@ class FieldWriter:
             return None
         if f.custom and field_id not in self.screen:
             return None
-        if not f.custom and field_id not in SYSTEM_SETTABLE:
+        if not f.custom and field_id not in self.project.system_fields:
             return None
         return f
+
+    def _items(self, f: FieldDef, value: Any) -> list[str] | None:
+        """Component or version ids of ``[{"id"}|{"name"}, ...]`` in this project."""
+        kind = "component" if f.kind == "components" else "version"
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.errors[f.id] = f"Field '{f.id}' must be a list of objects with 'id' or 'name'."
+            return None
+        out: list[str] = []
+        for ref in value:
+            found = self.items.item_id(kind, self.project.key, ref) if self.items else None
+            if found is None:
+                shown = ref.get("name", ref.get("id"))
+                self.errors[f.id] = (f"Component name '{shown}' is not valid" if kind == "component"
+                                     else f"Version name '{shown}' is not valid")
+                return None
+            if found not in out:
+                out.append(found)
+        return out
+
+    def _timetracking(self, f: FieldDef, value: Any, stored: dict[str, Any]) -> None:
+        if not isinstance(value, dict) or not set(value) <= {"originalEstimate", "remainingEstimate",
+                                                             "originalEstimateSeconds",
+                                                             "remainingEstimateSeconds"}:
+            self.errors[f.id] = "Time tracking takes 'originalEstimate' and 'remainingEstimate'."
+            return
+        for name, target in (("originalEstimate", "timeoriginalestimate"), ("remainingEstimate", "timeestimate")):
+            seconds: Any = value.get(f"{name}Seconds")
+            if name in value:
+                seconds = durations.parse(value[name]) if value[name] not in (None, "") else None
+                if value[name] not in (None, "") and seconds is None:
+                    self.errors[f.id] = f"Invalid time duration entered for '{name}': {value[name]!r}."
+                    return
+            elif f"{name}Seconds" not in value:
+                continue
+            stored[target] = seconds
+        if "timeoriginalestimate" in stored and "remainingEstimate" not in value \
+                and "remainingEstimateSeconds" not in value and stored.get("timespent") in (None, 0):
+            stored["timeestimate"] = stored["timeoriginalestimate"]  # a new estimate starts fully remaining
 
     def convert(self, f: FieldDef, value: Any) -> Any:
         """Stored form of ``value`` for ``f``; records an error and returns None when invalid."""
@@ -138,6 +189,8 @@ class FieldWriter:
                 return None
             keys = ("accountId", "id") if self.cat.cloud else ("name", "key")
             who = next((value[k] for k in keys if k in value), None)
+            if fid == "assignee" and str(who) == AUTOMATIC:
+                return self.default_assignee()
             if who is None:
                 if all(value.get(k) is None for k in keys) and set(value) & set(keys):
                     return None
@@ -160,6 +213,8 @@ class FieldWriter:
                     self.errors[fid] = "The label must not exceed 255 characters."
                     return None
             return list(dict.fromkeys(value))
+        if f.kind in ("components", "versions"):
+            return [] if value == [] else self._items(f, value)
         self.errors[fid] = not_settable(fid)
         return None
 
@@ -178,6 +233,9 @@ class FieldWriter:
             f = self.on_screen(fid)
             if f is None:
                 self.errors[fid] = not_settable(fid)
+                continue
+            if f.kind == "timetracking":
+                self._timetracking(f, value, out)
                 continue
             converted = self.convert(f, value)
             if fid not in self.errors:
@@ -200,7 +258,15 @@ class FieldWriter:
                     self.errors[fid] = f"Each operation on field '{fid}' must be an object with one verb."
                     break
                 verb, arg = next(iter(op.items()))
-                if verb == "set":
+                if f.kind == "timetracking" and verb in ("set", "edit"):
+                    self._timetracking(f, arg, out)
+                elif f.kind in ("components", "versions") and verb in ("add", "remove"):
+                    picked = self._items(f, [arg])
+                    if picked is None:
+                        break
+                    current = [x for x in (out.get(fid) or []) if x not in picked]
+                    out[fid] = current + picked if verb == "add" else current
+                elif verb == "set":
                     converted = self.convert(f, arg)
                     if fid not in self.errors:
                         out[fid] = converted
@@ -252,17 +318,42 @@ def display(cat: Catalog, f: FieldDef, value: Any) -> tuple[str | None, str | No
         return str(value), str(value)
     if f.kind == "datetime":
         return None, None
+    if f.kind == "seconds":
+        return str(value), str(value)
     return None, str(value)
 
 
-def changelog_items(cat: Catalog, old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+ITEM_FIELDS = {"components": ("Component", "component"), "fixVersions": ("Fix Version", "version"),
+               "versions": ("Version", "version")}
+
+
+def _item_changes(cat: Catalog, fid: str, before: Any, after: Any,
+                  names: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
+    """Jira writes one changelog item per component or version added or removed."""
+    label, kind = ITEM_FIELDS[fid]
+    old, new = list(before or []), list(after or [])
+    out = []
+    for gone in (i for i in old if i not in new):
+        out.append({"field": label, "fieldtype": "jira", **({"fieldId": fid} if cat.cloud else {}),
+                    "from": gone, "fromString": names(kind, gone) if names else gone, "to": None, "toString": None})
+    for came in (i for i in new if i not in old):
+        out.append({"field": label, "fieldtype": "jira", **({"fieldId": fid} if cat.cloud else {}),
+                    "from": None, "fromString": None, "to": came, "toString": names(kind, came) if names else came})
+    return out
+
+
+def changelog_items(cat: Catalog, old: dict[str, Any], new: dict[str, Any],
+                    names: Callable[[str, str], str] | None = None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for fid in sorted(set(old) | set(new)):
         before, after = old.get(fid), new.get(fid)
         if before == after or (before in (None, []) and after in (None, [])):
             continue
+        if fid in ITEM_FIELDS:
+            items.extend(_item_changes(cat, fid, before, after, names))
+            continue
         f = cat.fields.get(fid)
-        if f is None or f.kind == "datetime":
+        if f is None or f.kind in ("datetime", "rank"):
             continue
         frm, frm_s = display(cat, f, before)
         to, to_s = display(cat, f, after)

@@ -34,6 +34,8 @@ KNOWN_EVENTS = (
     "comment_created", "comment_updated", "comment_deleted",
 )
 FILTER_KEY = "issue-related-events-section"
+COMMENT_EVENTS = {"issue_commented": "comment_created", "issue_comment_edited": "comment_updated",
+                  "issue_comment_deleted": "comment_deleted"}
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -118,8 +120,8 @@ class WebhookHub:
     def on_event(self, event: str, type_name: str, row: IssueRow, changelog: dict[str, Any] | None,
                  comment: dict[str, Any] | None, actor: str) -> None:
         self._fire(event, type_name, row, changelog, comment, actor)
-        if comment is not None:  # JIRA also raises the comment event for a new comment
-            self._fire("comment_created", type_name, row, None, comment, actor)
+        if comment is not None:  # JIRA also raises the comment's own event
+            self._fire(COMMENT_EVENTS.get(type_name, "comment_created"), type_name, row, None, comment, actor)
 
     def _fire(self, event: str, type_name: str, row: IssueRow, changelog: dict[str, Any] | None,
               comment: dict[str, Any] | None, actor: str) -> None:

@@ -168,7 +168,7 @@ def test_users_editmeta_and_link_types(any_twin: Served) -> None:
     meta = jira.editmeta("PROC-1")["fields"]
     assert meta[CF_CURRENCY]["allowedValues"][0]["value"] == "RUB"
     assert meta["labels"]["operations"] == ["add", "set", "remove"] and "status" not in meta
-    assert {t.name for t in jira.issue_link_types()} == {"Blocks", "Relates"}
+    assert [t.name for t in jira.issue_link_types()] == ["Blocks", "Cloners", "Duplicate", "Relates"]
     issue = jira.issue("PROC-1", fields="summary,status", expand="names,schema")
     assert set(issue.raw["fields"]) == {"summary", "status"}
     assert issue.raw["names"]["status"] == "Status" and issue.raw["schema"]["summary"]["type"] == "string"

@@ -163,3 +163,40 @@ def test_webhook_update_and_delete(serve: ServeFactory, receiver: Receiver) -> N
         assert http.get(path).status_code == 404
     time.sleep(0.3)
     assert receiver.calls == []
+
+
+def test_comment_edit_and_delete_events(serve: ServeFactory, receiver: Receiver) -> None:
+    s = serve("cloud", seed="empty")
+    with s.http() as http:
+        assert http.post("/rest/webhooks/1.0/webhook", json={
+            "name": "c", "url": receiver.url,
+            "events": ["comment_created", "comment_updated", "comment_deleted"]}).status_code == 201
+    jira = s.client()
+    issue = jira.create_issue(project="SALES", issuetype="Bug", summary="Правки комментариев")
+    comment = jira.add_comment(issue, "черновик")
+    comment.update(body="исправлено")
+    comment.delete()
+    calls = receiver.wait(3)
+    payloads = [json.loads(b) for _, b in calls]
+    assert [p["webhookEvent"] for p in payloads] == ["comment_created", "comment_updated", "comment_deleted"]
+    assert [p["comment"]["body"]["content"][0]["content"][0]["text"] if isinstance(p["comment"]["body"], dict)
+            else p["comment"]["body"] for p in payloads] == ["черновик", "исправлено", "исправлено"]
+    assert {p["comment"]["id"] for p in payloads} == {comment.id}
+
+
+def test_bulk_transition_fires_one_webhook_per_issue(serve: ServeFactory, receiver: Receiver) -> None:
+    s = serve("cloud", seed="empty")
+    with s.http() as http:
+        assert http.post("/rest/webhooks/1.0/webhook", json={
+            "name": "bulk", "url": receiver.url, "events": ["jira:issue_updated"]}).status_code == 201
+        body = {"issueUpdates": [{"fields": {"project": {"key": "SALES"}, "issuetype": {"name": "Task"},
+                                             "summary": f"bulk hook {i}"}} for i in range(5)]}
+        keys = [i["key"] for i in http.post("/rest/api/3/issue/bulk", json=body).json()["issues"]]
+        task = http.post("/rest/api/3/bulk/issues/transition", json={
+            "bulkTransitionInputs": [{"selectedIssueIdsOrKeys": keys, "transitionId": "21"}]}).json()
+        assert task["taskId"]
+    calls = receiver.wait(5)
+    payloads = [json.loads(b) for _, b in calls]
+    assert sorted(p["issue"]["key"] for p in payloads) == sorted(keys)
+    assert {p["issue_event_type_name"] for p in payloads} == {"issue_generic"}
+    assert all(p["issue"]["fields"]["status"]["name"] == "In Progress" for p in payloads)
