@@ -30,7 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
+from sync_engine.sandbox.bitrix24.admin_people import Webhooks, admin_people_routes
 from sync_engine.sandbox.bitrix24.batch import SubOutcome, run_batch
+from sync_engine.sandbox.bitrix24.disk_store import DiskStore
 from sync_engine.sandbox.bitrix24.dispatch import Call, Caller, OAuthApp, Registry, as_result, scope_of
 from sync_engine.sandbox.bitrix24.envelope import (
     BitrixError,
@@ -50,13 +52,11 @@ from sync_engine.sandbox.bitrix24.events import (
     PortalIdentity,
     register_events,
 )
+from sync_engine.sandbox.bitrix24.file_routes import file_routes
+from sync_engine.sandbox.bitrix24.files import LinkSigner
 from sync_engine.sandbox.bitrix24.limits import Limits, LimitSettings
 from sync_engine.sandbox.bitrix24.methods_crm import php_array, register_crm
 from sync_engine.sandbox.bitrix24.methods_deal_links import register_deal_links
-from sync_engine.sandbox.bitrix24.admin_people import Webhooks, admin_people_routes
-from sync_engine.sandbox.bitrix24.disk_store import DiskStore
-from sync_engine.sandbox.bitrix24.file_routes import file_routes
-from sync_engine.sandbox.bitrix24.files import LinkSigner
 from sync_engine.sandbox.bitrix24.methods_departments import register_departments
 from sync_engine.sandbox.bitrix24.methods_disk import register_disk
 from sync_engine.sandbox.bitrix24.methods_feed import register_feed
@@ -64,10 +64,10 @@ from sync_engine.sandbox.bitrix24.methods_lists import register_lists
 from sync_engine.sandbox.bitrix24.methods_tasks import register_tasks
 from sync_engine.sandbox.bitrix24.methods_timeline import register_timeline
 from sync_engine.sandbox.bitrix24.methods_users import register_users
-from sync_engine.sandbox.bitrix24.users import get_user
 from sync_engine.sandbox.bitrix24.phpquery import ci_get, parse_pairs, parse_str, php_cast_bool
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.seed import seed_portal
+from sync_engine.sandbox.bitrix24.users import get_user
 from sync_engine.sandbox.common.admin import admin_error, admin_mount, read_json_object
 from sync_engine.sandbox.common.control import TwinControl
 from sync_engine.sandbox.common.faults_middleware import FaultMiddleware

@@ -8,6 +8,7 @@ comments) keep their attachments here too, in the author's "Uploaded files" fold
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -108,8 +109,6 @@ class DiskStore:
         rows = self.portal.conn.execute(
             "SELECT ID, DATA FROM records WHERE KIND = ? AND json_extract(DATA, '$.PARENT_ID') = ? ORDER BY ID",
             (OBJECT, str(folder_id))).fetchall()
-        import json
-
         out = [(int(r[0]), dict(json.loads(r[1]))) for r in rows]
         return out if with_deleted else [(i, d) for i, d in out if d["DELETED_TYPE"] == NOT_DELETED]
 
@@ -218,8 +217,6 @@ class DiskStore:
                 "DELETE FROM records WHERE KIND = ? AND json_extract(DATA, '$.OBJECT_ID') = ?", (VERSION, str(oid)))
 
     def versions(self, file_id: int) -> list[tuple[int, dict[str, Any]]]:
-        import json
-
         rows = self.portal.conn.execute(
             "SELECT ID, DATA FROM records WHERE KIND = ? AND json_extract(DATA, '$.OBJECT_ID') = ? ORDER BY ID",
             (VERSION, str(file_id))).fetchall()

@@ -55,6 +55,11 @@ def require(p: Mapping[str, Any], *names: str, fields: tuple[str, ...] = ()) -> 
         raise _missing(missing)
 
 
+def sub(p: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = p.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def _paged(rows: list[Any], p: Mapping[str, Any]) -> MethodResult:
     start = php_int(p.get("START", 0))
     if start < 0:
@@ -102,8 +107,8 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
                for _, d in portal.records(IBLOCK)):
             raise BitrixError(400, "ERROR_IBLOCK_ALREADY_EXISTS", "Iblock already exists")
         need_admin(call)
-        f = p["FIELDS"]
-        messages = p.get("MESSAGES") if isinstance(p.get("MESSAGES"), Mapping) else {}
+        f = sub(p, "FIELDS")
+        messages = sub(p, "MESSAGES")
         return portal.add_record(IBLOCK, {
             "IBLOCK_TYPE_ID": str(p["IBLOCK_TYPE_ID"]), "CODE": str(p["IBLOCK_CODE"]), "NAME": str(f["NAME"]),
             "DESCRIPTION": str(f.get("DESCRIPTION") or ""), "SORT": php_int(f.get("SORT"), 500) or 500,
@@ -127,15 +132,17 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
             for field, direction in reversed(list(order.items())):
                 key = {"IBLOCK_TYPE": "IBLOCK_TYPE_ID"}.get(field, field)
                 if key in ("ID", "NAME", "CODE", "SORT", "TIMESTAMP_X", "IBLOCK_TYPE_ID"):
-                    rows.sort(key=lambda r, k=key: r[0] if k == "ID" else (r[1].get(k) or ""),
-                              reverse=str(direction).lower().startswith("desc"))
+                    def sort_key(r: tuple[int, dict[str, Any]], k: str = key) -> Any:
+                        return r[0] if k == "ID" else str(r[1].get(k) or "")
+
+                    rows.sort(key=sort_key, reverse=str(direction).lower().startswith("desc"))
         return _paged([iblock_view(i, d) for i, d in rows], p)
 
     def lists_update(call: Call) -> bool:
         p = params(call)
         iid, data = iblock(p)
         need_admin(call)
-        f = p.get("FIELDS") if isinstance(p.get("FIELDS"), Mapping) else {}
+        f = sub(p, "FIELDS")
         for key in ("NAME", "DESCRIPTION"):
             if f.get(key) is not None:
                 data[key] = str(f[key])
@@ -170,7 +177,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         iid, data = iblock(p)
         need_admin(call)
         require(p, "IBLOCK_TYPE_ID", "IBLOCK_CODE", "IBLOCK_ID", fields=("NAME", "TYPE"))
-        field = store.build_field(data, p["FIELDS"], None)
+        field = store.build_field(data, sub(p, "FIELDS"), None)
         if field["TYPE"] in SYSTEM_TYPES:
             field_id = field["TYPE"]
         else:
@@ -205,7 +212,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         iid, data = iblock(p)
         need_admin(call)
         field_id, current = field_for(p, data)
-        f = p.get("FIELDS") if isinstance(p.get("FIELDS"), Mapping) else {}
+        f = sub(p, "FIELDS")
         if f.get("TYPE") not in (None, "", current["TYPE"]):
             raise BitrixError(400, "ERROR_UPDATE_FIELD", "Error updating the field")
         if field_id == "NAME":
@@ -280,7 +287,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
             raise BitrixError(400, "ERROR_ELEMENT_ALREADY_EXISTS", "Element already exists")
         element: dict[str, Any] = {"IBLOCK_ID": iid, "CODE": str(p["ELEMENT_CODE"]), "CREATED_BY": str(
             call.caller.user_id), "DATE_CREATE": now_iso()}
-        write(iid, data, element, p["FIELDS"], call.caller.user_id, None)
+        write(iid, data, element, sub(p, "FIELDS"), call.caller.user_id, None)
         portal.put_record(IBLOCK, iid, data)  # sequences advanced
         return portal.add_record(ELEMENT, element)
 
@@ -292,7 +299,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         if found is None:
             raise BitrixError(400, "ERROR_ELEMENT_NOT_FOUND", "Element not found")
         eid, element = found
-        f = p.get("FIELDS") if isinstance(p.get("FIELDS"), Mapping) else {}
+        f = sub(p, "FIELDS")
         write(iid, data, element, f, call.caller.user_id, eid)
         portal.put_record(ELEMENT, eid, element)
         return True
@@ -429,7 +436,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         parent = php_int(p.get("IBLOCK_SECTION_ID"), 0) or None
         if parent is not None and portal.get_record(SECTION, parent) is None:
             raise BitrixError(400, "ERROR_ADD_SECTION", "Incorrect parent section!<br>")
-        f = p["FIELDS"]
+        f = sub(p, "FIELDS")
         return portal.add_record(SECTION, {"IBLOCK_ID": iid, "CODE": str(p.get("SECTION_CODE") or ""),
                                            "NAME": str(f["NAME"]), "SORT": php_int(f.get("SORT"), 500) or 500,
                                            "IBLOCK_SECTION_ID": parent, "CREATED_BY": str(call.caller.user_id)})
@@ -453,7 +460,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         p = params(call)
         iid, _ = iblock(p)
         rows = [(sid, s) for sid, s in portal.records(SECTION) if s["IBLOCK_ID"] == iid]
-        flt = p.get("FILTER") if isinstance(p.get("FILTER"), Mapping) else {}
+        flt = sub(p, "FILTER")
         for key in ("ID", "CODE", "NAME", "IBLOCK_SECTION_ID"):
             if flt.get(key) is not None:
                 rows = [(sid, s) for sid, s in rows if str(sid if key == "ID" else s.get(key)) == str(flt[key])]
@@ -463,7 +470,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
         p = params(call)
         iid, _ = iblock(p)
         sid, s = section_find(iid, p)
-        f = p.get("FIELDS") if isinstance(p.get("FIELDS"), Mapping) else {}
+        f = sub(p, "FIELDS")
         if f.get("NAME") is not None:
             s["NAME"] = str(f["NAME"])
         if f.get("SORT") is not None:

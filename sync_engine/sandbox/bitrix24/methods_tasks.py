@@ -11,6 +11,7 @@ Events ONTASKADD/ONTASKUPDATE/ONTASKDELETE and ONTASKCOMMENT* carry FIELDS_BEFOR
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -95,8 +96,6 @@ class Tasks:
                     headed.add(int(r[0]))
                     grew = True
         found = self.portal.conn.execute("SELECT ID, DATA FROM users").fetchall()
-        import json
-
         return {str(r[0]) for r in found if set(json.loads(r[1]).get("UF_DEPARTMENT") or []) & headed}
 
     @staticmethod
@@ -636,7 +635,10 @@ def register_comments(reg: Registry, portal: Portal, t: Tasks) -> None:
                 keys.append((str(field).upper(), str(direction).lower().startswith("desc")))
         views = [_comment_view(cid, c, portal) for cid, c in rows]
         for name, desc in reversed(keys):
-            views.sort(key=lambda v, n=name: (int(v[n]) if str(v[n]).isdigit() else str(v[n])), reverse=desc)
+            def key(v: dict[str, Any], n: str = name) -> tuple[int, Any]:
+                return (0, int(v[n])) if str(v[n]).isdigit() else (1, str(v[n]))
+
+            views.sort(key=key, reverse=desc)
         return views
 
     def get(call: Call) -> dict[str, Any]:
@@ -645,7 +647,7 @@ def register_comments(reg: Registry, portal: Portal, t: Tasks) -> None:
         return _comment_view(cid, comment, portal)
 
     def update(call: Call) -> bool:
-        task_id, task = task_for(call, "update")
+        task_id, _ = task_for(call, "update")
         cid, comment = comment_for(call, task_id, "update")
         if not (call.caller.admin or comment["AUTHOR_ID"] == str(call.caller.user_id)):
             raise _core("ERROR_CORE", "TASKS_ERROR_EXCEPTION_#4; Action is not allowed; 4/TE/ACTION_NOT_ALLOWED<br>")

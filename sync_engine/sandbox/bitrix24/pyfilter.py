@@ -8,9 +8,9 @@ prefixes, so a client's filter means the same thing everywhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sync_engine.sandbox.bitrix24.envelope import BitrixError
 from sync_engine.sandbox.bitrix24.phpquery import as_list
@@ -18,7 +18,8 @@ from sync_engine.sandbox.bitrix24.query import split_operator
 from sync_engine.sandbox.bitrix24.values import ValueProblem, parse_datetime
 
 Kind = str  # "int" | "str" | "istr" (case-insensitive, e-mail) | "date" | "bool"
-Getter = Callable[[Mapping[str, Any], str], Any]
+Getter = Callable[[Any, str], Any]
+Row = TypeVar("Row", bound=Mapping[str, Any])
 
 _TRUE = {"Y", "1", "TRUE"}
 
@@ -92,12 +93,12 @@ def _equal(actual: Any, expected: Any, kind: Kind) -> bool:
     return bool(_norm(actual, kind) == _norm(expected, kind))
 
 
-def apply_filter(rows: list[Mapping[str, Any]], flt: Any, kinds: Mapping[str, Kind], *,
+def apply_filter(rows: Sequence[Row], flt: Any, kinds: Mapping[str, Kind], *,
                  getter: Getter | None = None, strict: bool = False,
-                 default_op: str = "=") -> list[Mapping[str, Any]]:
+                 default_op: str = "=") -> list[Row]:
     """Keep the rows matching every condition; unknown fields are ignored (legacy) or refused (strict)."""
     if flt in (None, "", [], {}):
-        return rows
+        return list(rows)
     if not isinstance(flt, Mapping):
         raise BitrixError(400, "INVALID_ARG_VALUE", "Parameter 'filter' must be array.")
     get = getter or (lambda row, name: row.get(name))
@@ -117,9 +118,8 @@ def apply_filter(rows: list[Mapping[str, Any]], flt: Any, kinds: Mapping[str, Ki
                                        for name, op, value, kind in conditions)]
 
 
-def sort_rows(rows: list[Mapping[str, Any]], order: Any, kinds: Mapping[str, Kind], *,
-              default: tuple[str, bool] = ("ID", False), getter: Getter | None = None
-              ) -> list[Mapping[str, Any]]:
+def sort_rows(rows: Sequence[Row], order: Any, kinds: Mapping[str, Kind], *,
+              default: tuple[str, bool] = ("ID", False), getter: Getter | None = None) -> list[Row]:
     """``{FIELD: ASC|DESC}`` (unknown fields ignored), ties broken by ID ascending."""
     get = getter or (lambda row, name: row.get(name))
     keys: list[tuple[str, bool]] = []
@@ -133,7 +133,11 @@ def sort_rows(rows: list[Mapping[str, Any]], order: Any, kinds: Mapping[str, Kin
     out = sorted(rows, key=lambda r: _sort_key(get(r, "ID"), "int"))
     for name, desc in reversed(keys):
         kind = kinds.get(name, "str")
-        out.sort(key=lambda r, n=name, k=kind: _sort_key(get(r, n), k), reverse=desc)
+
+        def key(r: Row, n: str = name, k: Kind = kind) -> tuple[int, Any]:
+            return _sort_key(get(r, n), k)
+
+        out.sort(key=key, reverse=desc)
     return out
 
 

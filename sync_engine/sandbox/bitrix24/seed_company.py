@@ -145,15 +145,15 @@ def plan_company(company_size: int) -> tuple[list[NewDepartment], list[dict[str,
     people: list[dict[str, Any]] = []
     taken = {p.login for p in seed_people.PEOPLE}
     next_id = core_people + 1
-    slots = [d.id for d in departments]
     for n in range(extra_people):
+        dep: NewDepartment | None = None
         if n < len(departments):
             dep = departments[n]
             is_head = True
         else:
             dep = departments[rng.randrange(len(departments))] if departments else None
             is_head = False
-        dep_id = dep.id if dep else slots[0]
+        dep_id = dep.id if dep else seed_people.DEPARTMENTS[0].id
         female = rng.random() < 0.45
         first = rng.choice(_FEMALE if female else _MALE)
         last = rng.choice(_SURNAMES) + ("а" if female else "")
