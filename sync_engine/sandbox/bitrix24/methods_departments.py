@@ -89,8 +89,10 @@ def register_departments(reg: Registry, portal: Portal) -> None:
             raise _err("The user specified as the department head does not exist")
 
     def department_get(call: Call) -> MethodResult:
-        p = call.params
+        p = {str(k).upper(): v for k, v in call.params.items()}  # array_change_key_case, as the portal
         flt = ci_get(p, "filter")
+        # "sort" and the SORT filter share a key once upper-cased: a field name means "order by"
+        sort_key = str(p.pop("SORT", "") if str(p.get("SORT", "")).strip().upper() in _COLUMNS else "SORT").upper()
         where, args = [], []
         for col in _COLUMNS:
             value = ci_get(p, col)
@@ -110,9 +112,7 @@ def register_departments(reg: Registry, portal: Portal) -> None:
             else:
                 where.append(f"CAST({col} AS TEXT) = ?")
                 args.append(str(php_int(value, -1)) if col != "NAME" else str(value))
-        sort = str(ci_get(p, "sort") or "SORT").strip().upper()
-        if sort not in _COLUMNS:
-            sort = "SORT"
+        sort = sort_key.strip() if sort_key.strip() in _COLUMNS else "SORT"
         direction = "DESC" if str(ci_get(p, "order") or "ASC").strip().upper() == "DESC" else "ASC"
         sql = ("SELECT * FROM departments" + (f" WHERE {' AND '.join(where)}" if where else "")
                + f" ORDER BY {sort} {direction}, ID ASC")
