@@ -14,7 +14,7 @@ from typing import Any
 
 from sync_engine.sandbox.bitrix24.envelope import BitrixError
 from sync_engine.sandbox.bitrix24.files import FileProblem, LinkSigner, decode_file, is_file_value
-from sync_engine.sandbox.bitrix24.phpquery import as_list
+from sync_engine.sandbox.bitrix24.phpquery import as_list, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.userfields import CRM_ABBR
 from sync_engine.sandbox.bitrix24.users import get_user
@@ -92,61 +92,65 @@ class ListsStore:
 
     def build_field(self, iblock: dict[str, Any], f: Mapping[str, Any], existing: dict[str, Any] | None
                     ) -> dict[str, Any]:
-        kind = str(f.get("TYPE") or (existing or {}).get("TYPE") or "")
-        if existing is None and kind not in CUSTOM_TYPES and kind not in SYSTEM_TYPES:
-            raise BitrixError(400, "ERROR_SAVE_FIELD", "Error saving the field")
+        """A field definition from lists.field.add/update input (``existing`` when updating)."""
+        old = existing or {}
+        error = "ERROR_SAVE_FIELD" if existing is None else "ERROR_UPDATE_FIELD"
+        general = BitrixError(400, error, "Error saving the field" if existing is None else "Error updating the field")
+
+        def given(key: str) -> Any:
+            value = f.get(key, old.get(key))
+            if isinstance(value, list | dict) and key not in ("LIST", "SETTINGS", "USER_TYPE_SETTINGS"):
+                raise general
+            return value
+
+        kind = str(old.get("TYPE") or given("TYPE") or "")
+        if kind not in CUSTOM_TYPES and kind not in SYSTEM_TYPES:
+            raise general
         system = kind in SYSTEM_TYPES
-        code = f.get("CODE", (existing or {}).get("CODE"))
-        if not system and (code in (None, "")):
-            raise BitrixError(400, "ERROR_SAVE_FIELD", "Please fill the code fields")
-        if not system and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(code)):
-            raise BitrixError(400, "ERROR_SAVE_FIELD", "Error saving the field")
-        if existing is None:
-            clash = any((system and fid == kind) or (not system and fd.get("CODE") == str(code))
-                        for fid, fd in iblock["FIELDS"].items())
-            if clash:
-                raise BitrixError(400, "ERROR_SAVE_FIELD", "Property already exists")
-        link = f.get("LINK_IBLOCK_ID", (existing or {}).get("LINK_IBLOCK_ID"))
-        if kind in ("E", "E:EList", "G") and (link in (None, "") or self.portal.get_record(IBLOCK, int(str(link))
-                                                                                          if str(link).isdigit()
-                                                                                          else -1) is None):
-            raise BitrixError(400, "ERROR_SAVE_FIELD", "Error saving the field")
-        settings = dict(_settings((existing or {}).get("SETTINGS")))
-        if isinstance(f.get("SETTINGS"), Mapping):
-            settings.update({k: "Y" if str(v).upper() == "Y" else "N" for k, v in f["SETTINGS"].items()})
-        default = f.get("DEFAULT_VALUE", (existing or {}).get("DEFAULT_VALUE", ""))
-        if settings.get("ADD_READ_ONLY_FIELD") == "Y" and default in (None, ""):
-            raise BitrixError(400, "ERROR_SAVE_FIELD" if existing is None else "ERROR_UPDATE_FIELD",
-                              f"The default value of the field '{f.get('NAME') or (existing or {}).get('NAME')}' "
-                              "is required")
-        name = f.get("NAME", (existing or {}).get("NAME"))
+        name = given("NAME")
         if name in (None, ""):
             raise BitrixError(400, "ERROR_REQUIRED_PARAMETERS_MISSING", 'Required parameter "NAME" is missing')
-        prop_type, _, user_type = kind.partition(":")
-        uts = f.get("USER_TYPE_SETTINGS", (existing or {}).get("USER_TYPE_SETTINGS"))
+        code = None if system else given("CODE")
+        if not system and code in (None, ""):
+            raise BitrixError(400, error, "Please fill the code fields")
+        if not system and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(code)):
+            raise general
+        if existing is None and any((system and fid == kind) or (not system and fd.get("CODE") == str(code))
+                                    for fid, fd in iblock["FIELDS"].items()):
+            raise BitrixError(400, error, "Property already exists")
+        link = given("LINK_IBLOCK_ID")
+        if kind in ("E", "E:EList", "G") and self.portal.get_record(IBLOCK, php_int(link, 0)) is None:
+            raise general
+        settings = _settings(old.get("SETTINGS"))
+        if isinstance(f.get("SETTINGS"), Mapping):
+            settings.update({str(k): "Y" if str(v).upper() == "Y" else "N" for k, v in f["SETTINGS"].items()})
+        default = given("DEFAULT_VALUE")
+        if settings.get("ADD_READ_ONLY_FIELD") == "Y" and default in (None, ""):
+            raise BitrixError(400, error, f"The default value of the field '{name}' is required")
+        uts = given("USER_TYPE_SETTINGS")
         if kind == "S:ECrm":
-            given = uts if isinstance(uts, Mapping) else {}
-            uts = {k: "Y" if str(given.get(k, "N")).upper() == "Y" else "N"
+            chosen = uts if isinstance(uts, Mapping) else {}
+            uts = {k: "Y" if str(chosen.get(k, "N")).upper() == "Y" else "N"
                    for k in ("VISIBLE", "LEAD", "CONTACT", "COMPANY", "DEAL")}
-        if kind == "N:Sequence":
-            given = uts if isinstance(uts, Mapping) else {}
-            uts = {"write": str(given.get("WRITE", "N")), "current_value": int(str(given.get("VALUE", 1)) or 1)}
+        elif kind == "N:Sequence":
+            chosen = uts if isinstance(uts, Mapping) else {}
+            current = chosen.get("current_value", chosen.get("VALUE", 1))
+            uts = {"write": "Y" if str(chosen.get("WRITE", "N")).upper() == "Y" else "N",
+                   "current_value": max(php_int(current, 1), 1)}
+        elif not isinstance(uts, Mapping):
+            uts = None
+        prop_type, _, user_type = kind.partition(":")
+        flag = lambda key: "Y" if str(given(key) or "N").upper() == "Y" else "N"  # noqa: E731
         field: dict[str, Any] = {
-            "FIELD_ID": (existing or {}).get("FIELD_ID") or kind, "SORT": int(str(f.get("SORT", (existing or {})
-                                                                                   .get("SORT", 500)) or 500)),
-            "NAME": str(name), "IS_REQUIRED": "Y" if str(f.get("IS_REQUIRED", (existing or {}).get("IS_REQUIRED", "N")))
-            .upper() == "Y" else "N",
-            "MULTIPLE": "N" if system else ("Y" if str(f.get("MULTIPLE", (existing or {}).get("MULTIPLE", "N")))
-                                            .upper() == "Y" else "N"),
+            "FIELD_ID": old.get("FIELD_ID") or kind, "SORT": php_int(given("SORT"), 500) or 500, "NAME": str(name),
+            "IS_REQUIRED": flag("IS_REQUIRED"), "MULTIPLE": "N" if system else flag("MULTIPLE"),
             "DEFAULT_VALUE": "" if default is None else default, "TYPE": kind,
             "PROPERTY_TYPE": False if system else prop_type,
             "PROPERTY_USER_TYPE": False if system or not user_type else {"USER_TYPE": user_type},
-            "CODE": None if system else str(code), "ID": (existing or {}).get("ID"),
-            "LINK_IBLOCK_ID": None if link in (None, "") else str(link),
-            "ROW_COUNT": str(f.get("ROW_COUNT", (existing or {}).get("ROW_COUNT", 1))),
-            "COL_COUNT": str(f.get("COL_COUNT", (existing or {}).get("COL_COUNT", 30))),
-            "USER_TYPE_SETTINGS": uts if uts not in ("", []) else None, "SETTINGS": settings,
-            "ENUMS": list((existing or {}).get("ENUMS", [])),
+            "CODE": None if system else str(code), "ID": old.get("ID"),
+            "LINK_IBLOCK_ID": None if link in (None, "") else str(php_int(link, 0)),
+            "ROW_COUNT": str(php_int(given("ROW_COUNT"), 1) or 1), "COL_COUNT": str(php_int(given("COL_COUNT"), 30) or 30),
+            "USER_TYPE_SETTINGS": uts, "SETTINGS": settings, "ENUMS": list(old.get("ENUMS", [])),
         }
         if kind == "L":
             self._enums(field, f)
@@ -157,17 +161,18 @@ class ListsStore:
         items = f.get("LIST")
         if isinstance(items, Mapping):
             for key, item in items.items():
-                if not isinstance(item, Mapping) or item.get("VALUE") in (None, ""):
+                if not isinstance(item, Mapping) or item.get("VALUE") in (None, "") or isinstance(
+                        item.get("VALUE"), list | dict):
                     continue
                 current = next((e for e in enums if str(e["ID"]) == str(key)), None)
                 if current is not None:
                     if str(item.get("DEL", "")).upper() == "Y":
                         enums.remove(current)
                     else:
-                        current.update({"VALUE": str(item["VALUE"]), "SORT": int(str(item.get("SORT", 500)))})
+                        current.update({"VALUE": str(item["VALUE"]), "SORT": php_int(item.get("SORT"), 500)})
                     continue
                 enums.append({"ID": self.portal.next_id("list_enum"), "VALUE": str(item["VALUE"]),
-                              "SORT": int(str(item.get("SORT", 500) or 500)),
+                              "SORT": php_int(item.get("SORT"), 500) or 500,
                               "DEF": "Y" if str(item.get("DEF", "N")).upper() == "Y" else "N"})
         elif items not in (None, ""):
             raise BitrixError(400, "ERROR_SAVE_FIELD", f"Incorrect lists specified for '{field['NAME']}' property")
@@ -231,14 +236,14 @@ class ListsStore:
         if kind == "S:employee":
             if get_user(self.portal, v) is None:
                 raise wrong
-            return str(int(str(v)))
+            return str(php_int(v))
         if kind == "S:ECrm":
             return self._crm(field, v)
         if kind in ("E", "E:EList"):
             target = self.portal.get_record(ELEMENT, int(str(v))) if str(v).isdigit() else None
             if target is None or str(target["IBLOCK_ID"]) != str(field["LINK_IBLOCK_ID"]):
                 raise wrong
-            return str(int(str(v)))
+            return str(php_int(v))
         if kind == "G":
             if not str(v).isdigit() or self.portal.get_record(SECTION, int(str(v))) is None:
                 raise wrong
