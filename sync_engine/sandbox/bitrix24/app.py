@@ -172,6 +172,7 @@ class BitrixTwin:
         self.registry.add("profile", self._profile)
         if not self.portal.is_seeded():
             seed_portal(self.portal, settings.seed, settings.size, settings.company_size)
+        self.disk.common_storage()  # every portal has the company's common Drive
         routes = [
             admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook,
                         extra_routes=[*self._admin_routes(),
@@ -394,11 +395,13 @@ class BitrixTwin:
             raise ValueError("seed must be 'demo' or 'empty', deals >= 0 and company_size >= 0")
         self.portal.wipe()
         summary = seed_portal(self.portal, mode, deals, company_size)
+        self.disk.common_storage()
         return {"ok": True, "seed": mode, **summary}
 
     async def _reset_hook(self) -> None:
         self.portal.wipe()
         seed_portal(self.portal, self.settings.seed, self.settings.size, self.settings.company_size)
+        self.disk.common_storage()
         self.events.offline.clear()
         self.limits.reset()
 
