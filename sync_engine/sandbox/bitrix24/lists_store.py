@@ -149,7 +149,8 @@ class ListsStore:
             "PROPERTY_USER_TYPE": False if system or not user_type else {"USER_TYPE": user_type},
             "CODE": None if system else str(code), "ID": old.get("ID"),
             "LINK_IBLOCK_ID": None if link in (None, "") else str(php_int(link, 0)),
-            "ROW_COUNT": str(php_int(given("ROW_COUNT"), 1) or 1), "COL_COUNT": str(php_int(given("COL_COUNT"), 30) or 30),
+            "ROW_COUNT": str(php_int(given("ROW_COUNT"), 1) or 1),
+            "COL_COUNT": str(php_int(given("COL_COUNT"), 30) or 30),
             "USER_TYPE_SETTINGS": uts, "SETTINGS": settings, "ENUMS": list(old.get("ENUMS", [])),
         }
         if kind == "L":

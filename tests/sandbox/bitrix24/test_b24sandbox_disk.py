@@ -55,7 +55,8 @@ def test_folders_uploads_and_downloads(portal: Portal) -> None:
     assert portal.result("disk.file.restore", {"id": renamed["ID"]})["DELETED_TYPE"] == "0"
     assert portal.result("disk.file.delete", {"id": renamed["ID"]}) is True
     gone = portal.call("disk.file.get", {"id": renamed["ID"]}).json()
-    assert gone["error"] == "ERROR_NOT_FOUND" and gone["error_description"] == f"Could not find entity with id `{renamed['ID']}`"
+    assert gone["error"] == "ERROR_NOT_FOUND"
+    assert gone["error_description"] == f"Could not find entity with id `{renamed['ID']}`"
     root = portal.call("disk.folder.deletetree", {"id": common["ROOT_OBJECT_ID"]}).json()
     assert root["error_description"] == "Could not delete root folder"
     assert portal.result("disk.folder.deletetree", {"id": sub["ID"]}) is True

@@ -18,7 +18,8 @@ fast_bitrix24 = pytest.importorskip("fast_bitrix24")
 def test_fast_bitrix24_reads_users_tasks_disk_and_lists(portal: Portal) -> None:
     b24 = fast_bitrix24.Bitrix(portal.hook, verbose=False, ssl=False)
     everyone = b24.get_all("user.get")
-    assert len(everyone) == portal.call("user.get").json()["total"] and len({u["ID"] for u in everyone}) == len(everyone)
+    assert len(everyone) == portal.call("user.get").json()["total"]
+    assert len({u["ID"] for u in everyone}) == len(everyone)
     platform = b24.get_all("user.get", {"filter": {"UF_DEPARTMENT": 4}})
     assert "5" in {u["ID"] for u in platform}
     assert len(b24.get_all("department.get")) == portal.call("department.get").json()["total"]
