@@ -16,7 +16,7 @@ from typing import Any
 from sync_engine.sandbox.bitrix24.disk_store import DiskStore
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult
-from sync_engine.sandbox.bitrix24.files import FileProblem, decode_file
+from sync_engine.sandbox.bitrix24.files import FileProblem, decode_file, is_file_value
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.users import get_user
@@ -111,15 +111,20 @@ def register_feed(reg: Registry, portal: Portal, disk: DiskStore) -> None:
             known.append("UA" if dest in ("G2", "AU") else dest)
         return known
 
-    def attach_files(raw: Any, author: int) -> list[int]:
+    def attach_files(raw: Any, author: int, current: list[int]) -> list[int]:
+        """New files are added to the post; ``{"437": "del"}`` removes attachment 437 (docs: how-to-update-files)."""
         if raw in (None, "", [], {}):
-            return []
-        items = as_list(raw)
-        if items and not isinstance(items[0], list | dict):
-            items = [raw]
+            return current
+        if isinstance(raw, Mapping) and not is_file_value(raw):
+            doomed = {php_int(k, 0) for k, v in raw.items() if str(v).lower() == "del"}
+            kept = [f for f in current if f not in doomed]
+            new_items = [v for v in raw.values() if is_file_value(v)]
+        else:
+            kept = list(current)
+            new_items = [raw] if is_file_value(raw) and not isinstance(as_list(raw)[0], list | dict) else as_list(raw)
         folder = disk.uploaded_folder(author)
-        ids = []
-        for item in items:
+        ids = kept
+        for item in new_items:
             try:
                 content = decode_file(item)
             except FileProblem as exc:
@@ -181,7 +186,9 @@ def register_feed(reg: Registry, portal: Portal, disk: DiskStore) -> None:
             data["TAGS"] = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else as_list(tags))
                             if str(t).strip()]
             data["CATEGORY_ID"] = ",".join(data["TAGS"]) or None
-        data["FILES"] = [*data.get("FILES", []), *attach_files(ci_get(p, "FILES"), author)]
+        data["FILES"] = attach_files(ci_get(p, "FILES"), author, list(data.get("FILES", [])))
+        if [str(v).lower() for v in as_list(ci_get(p, "UF_BLOG_POST_FILE"))] == ["empty"]:
+            data["FILES"] = []
         data["MICRO"] = "N" if data.get("TITLE") else "Y"
 
     def blogpost_add(call: Call) -> int:
@@ -213,7 +220,7 @@ def register_feed(reg: Registry, portal: Portal, disk: DiskStore) -> None:
         if str(data["AUTHOR_ID"]) != str(call.caller.user_id) and not call.caller.admin:
             raise BitrixError(400, "SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR", "No write perms")
         title, message = ci_get(call.params, "POST_TITLE"), ci_get(call.params, "POST_MESSAGE")
-        if message is not None and not str(message).strip() and not str(title or data["TITLE"]).strip():
+        if not str(title or "").strip() and not str(message or "").strip():
             raise BitrixError(400, "EMPTY_TITLE", "Message title is not specified.")
         fill(data, call.params, int(data["AUTHOR_ID"]), adding=False)
         portal.put_record(POST, post_id, data)

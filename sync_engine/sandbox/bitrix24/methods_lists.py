@@ -255,6 +255,7 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
     def write(iid: int, data: Mapping[str, Any], element: dict[str, Any], values: Mapping[str, Any],
               user_id: int, element_id: int | None) -> None:
         props: dict[str, list[list[Any]]] = {}
+        old_props: dict[str, list[list[Any]]] = element.get("PROPS", {}) if element_id is not None else {}
         for field_id, field in data["FIELDS"].items():
             raw = values.get(field_id)
             if field["TYPE"] == "NAME":
@@ -273,8 +274,16 @@ def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:
                 continue
             stored = store.property_values(field, raw if not empty else field.get("DEFAULT_VALUE") or None, iid,
                                            element_id, user_id)
-            if stored:
-                props[field_id] = [[portal.next_id("list_value"), v] for v in stored]
+            fresh = [[portal.next_id("list_value"), v] for v in stored]
+            if field["TYPE"] == "F" and element_id is not None:
+                # files stay unless their value ids are listed in PROPERTY_<id>_DEL (docs: how-to-update-files)
+                doomed = values.get(f"{field_id}_DEL")
+                drop = {str(k) for k, v in doomed.items() if str(v).upper() == "Y"} if isinstance(doomed, Mapping) \
+                    else {str(v) for v in as_list(doomed)}
+                kept = [pair for pair in old_props.get(field_id, []) if str(pair[0]) not in drop]
+                fresh = (kept + fresh) if field["MULTIPLE"] == "Y" else (fresh or kept)
+            if fresh:
+                props[field_id] = fresh
         element["PROPS"] = props
         element["IBLOCK_SECTION_ID"] = php_int(values.get("IBLOCK_SECTION_ID"), 0) or None
         element["MODIFIED_BY"], element["TIMESTAMP_X"] = str(user_id), now_iso()

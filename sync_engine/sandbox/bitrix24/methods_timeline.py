@@ -8,6 +8,7 @@ lower-case ``fields`` key is accepted. Events ONCRMTIMELINECOMMENTADD/UPDATE/DEL
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -64,17 +65,12 @@ def register_timeline(reg: Registry, portal: Portal, disk: DiskStore, emit: Emit
             return text
         return None
 
-    def store_files(raw: Any, author: int, keep: list[int]) -> list[int]:
+    def store_files(raw: Any, author: int) -> list[int]:
         items = as_list(raw)
         if items and not isinstance(items[0], list | dict) and is_file_value(raw):
             items = [raw]
         out: list[int] = []
         for item in items:
-            if not is_file_value(item):
-                existing = php_int(ci_get(item, "id") if isinstance(item, Mapping) else item, 0)
-                if existing in keep:
-                    out.append(existing)
-                continue
             try:
                 content = decode_file(item)
             except FileProblem as exc:
@@ -88,12 +84,15 @@ def register_timeline(reg: Registry, portal: Portal, disk: DiskStore, emit: Emit
             return None
         author = get_user(portal, data["CREATED_BY"]) or {}
         name = data["NAME"]
-        url = disk.signer.disk_download(file_id, int(data["GLOBAL_CONTENT_VERSION"]))
+        # Links into the Drive interface that work only in a browser session, as on the portal: a client
+        # downloads through disk.file.get(id) -> DOWNLOAD_URL (the key of FILES is the Drive file id).
+        ui = f"{disk.base_url()}/disk/downloadFile/{file_id}/?&ncc=1&filename={urllib.parse.quote(name)}"
+        show = f"{disk.base_url()}/disk/showFile/{file_id}/?&ncc=1&filename={urllib.parse.quote(name)}"
         image = name.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "gif", "webp", "bmp")
         out: dict[str, Any] = {"id": file_id, "date": data["CREATE_TIME"], "type": "image" if image else "file",
                                "name": name, "size": int(data["SIZE"]), "authorId": int(data["CREATED_BY"]),
                                "authorName": display_name(author) if author else "",
-                               "urlPreview": url if image else None, "urlShow": url, "urlDownload": url}
+                               "urlPreview": show if image else None, "urlShow": show, "urlDownload": ui}
         if image:
             out["image"] = {"width": 0, "height": 0}
         return out
@@ -140,7 +139,7 @@ def register_timeline(reg: Registry, portal: Portal, disk: DiskStore, emit: Emit
             author = call.caller.user_id
         data = {"ENTITY_TYPE": entity_type, "ENTITY_ID": entity_id, "BINDINGS": [[entity_type, entity_id]],
                 "CREATED": now_iso(), "COMMENT": str(comment), "AUTHOR_ID": author,
-                "FILES": store_files(ci_get(fields, "FILES"), author, [])}
+                "FILES": store_files(ci_get(fields, "FILES"), author)}
         cid = portal.add_record(COMMENT, data)
         emit("ONCRMTIMELINECOMMENTADD", {"ID": cid}, cid)
         return cid
@@ -162,13 +161,12 @@ def register_timeline(reg: Registry, portal: Portal, disk: DiskStore, emit: Emit
         owner_check(call, data)
         if not (call.caller.admin or int(data["AUTHOR_ID"]) == call.caller.user_id):
             raise BitrixError(400, "ACCESS_DENIED", "Access denied.")
-        comment = ci_get(fields, "COMMENT")
-        if comment is not None:
-            if not isinstance(comment, str | int | float) or not str(comment).strip():
-                raise BitrixError(400, "INVALID_ARG_VALUE", "Empty comment")
-            data["COMMENT"] = str(comment)
-        if ci_get(fields, "FILES") is not None:
-            data["FILES"] = store_files(ci_get(fields, "FILES"), int(data["AUTHOR_ID"]), list(data["FILES"]))
+        comment = ci_get(fields, "COMMENT")  # required with every update, files or not
+        if not isinstance(comment, str | int | float) or not str(comment).strip():
+            raise BitrixError(400, "INVALID_ARG_VALUE", "Empty comment")
+        data["COMMENT"] = str(comment)
+        if ci_get(fields, "FILES") is not None:  # the old files go as soon as FILES is passed
+            data["FILES"] = store_files(ci_get(fields, "FILES"), int(data["AUTHOR_ID"]))
         portal.put_record(COMMENT, cid, data)
         emit("ONCRMTIMELINECOMMENTUPDATE", {"ID": cid}, cid)
         return cid

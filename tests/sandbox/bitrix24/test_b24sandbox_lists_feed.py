@@ -65,6 +65,11 @@ def test_lists_with_crm_money_date_and_file_fields(portal: Portal) -> None:
         "NAME": "АЗС", money: "1600|RUB"}}) is True
     updated = portal.result("lists.element.get", {**LIST, "ELEMENT_CODE": "r1"})[0]
     assert updated["NAME"] == "АЗС" and crm not in updated  # values not sent are cleared, as on the portal
+    assert updated[scan] == row[scan]  # ...except files, which stay until deleted by value id
+    (value_id,) = updated[scan]
+    portal.result("lists.element.update", {**LIST, "ELEMENT_ID": first, "FIELDS": {
+        "NAME": "АЗС", money: "1600|RUB", f"{scan}_DEL": {value_id: "Y"}}})
+    assert scan not in portal.result("lists.element.get", {**LIST, "ELEMENT_ID": first})[0]
     assert portal.result("lists.element.delete", {**LIST, "ELEMENT_ID": first}) is True
     assert portal.call("lists.element.delete", {**LIST, "ELEMENT_ID": first}).json()["error"] == \
         "ERROR_ELEMENT_NOT_FOUND"
@@ -110,8 +115,16 @@ def test_feed_posts_with_destinations_and_files(portal: Portal) -> None:
     assert portal.http.get(stored["DOWNLOAD_URL"]).content == b"\x89PNG chart"
     denied = portal.http.post(developer + "log.blogpost.update", json={"POST_ID": post_id, "POST_MESSAGE": "x"})
     assert denied.json()["error_description"] == "No write perms"
-    assert portal.result("log.blogpost.update", {"POST_ID": post_id, "POST_MESSAGE": "Схема v2"}) == post_id
-    assert portal.result("log.blogpost.get", {"POST_ID": post_id})[0]["DETAIL_TEXT"] == "Схема v2"
+    no_text = portal.call("log.blogpost.update", {"POST_ID": post_id, "DEST": ["UA"]}).json()
+    assert no_text["error"] == "EMPTY_TITLE"
+    more = base64.b64encode(b"second").decode()
+    assert portal.result("log.blogpost.update", {"POST_ID": post_id, "POST_MESSAGE": "Схема v2",
+                                                 "FILES": [["floor.png", more]]}) == post_id
+    again = portal.result("log.blogpost.get", {"POST_ID": post_id})[0]
+    assert again["DETAIL_TEXT"] == "Схема v2" and len(again["FILES"]) == 2  # old files stay, new ones join
+    portal.result("log.blogpost.update", {"POST_ID": post_id, "POST_TITLE": "Оргструктура",
+                                          "FILES": {file_id: "del"}})
+    assert portal.result("log.blogpost.get", {"POST_ID": post_id})[0]["FILES"] == [again["FILES"][1]]
     assert portal.result("log.blogpost.delete", {"POST_ID": post_id}) is True
     assert portal.result("log.blogpost.get", {"POST_ID": post_id}) == []
     posts = portal.admin("GET", "posts").json()
@@ -136,13 +149,20 @@ def test_timeline_comments_with_files_and_events(portal: Portal, receiver: Recei
         assert form["event"] == ["ONCRMTIMELINECOMMENTADD"] and form["data[ID]"] == [str(ids[0])]
         got = portal.result("crm.timeline.comment.get", {"id": ids[0]})
         assert got["AUTHOR_ID"] == "16" and got["ENTITY_TYPE"] == "deal"
-        (file_view,) = got["FILES"].values()
-        assert file_view["name"] == "ТЗ.txt" and portal.http.get(file_view["urlDownload"]).text == "техзадание"
+        ((file_id, file_view),) = got["FILES"].items()
+        assert file_view["name"] == "ТЗ.txt" and file_view["urlDownload"].startswith(portal.url + "/disk/")
+        on_drive = portal.result("disk.file.get", {"id": file_id})  # the documented way to the bytes
+        assert portal.http.get(on_drive["DOWNLOAD_URL"]).text == "техзадание"
         listed = portal.call("crm.timeline.comment.list", {"filter": {"ENTITY_TYPE": "deal", "ENTITY_ID": 2},
                                                            "order": {"ID": "ASC"}, "select": ["ID", "COMMENT"]}).json()
         assert [r["ID"] for r in listed["result"]] == [str(i) for i in ids] and listed["total"] == 3
         assert set(listed["result"][1]) == {"ID", "COMMENT"}
         assert portal.result("crm.timeline.comment.update", {"id": ids[1], "fields": {"COMMENT": "Правка"}}) == ids[1]
+        no_text = portal.call("crm.timeline.comment.update", {"id": ids[0], "fields": {"FILES": []}}).json()
+        assert no_text["error"] == "INVALID_ARG_VALUE"
+        assert portal.result("crm.timeline.comment.update", {"id": ids[0], "fields": {"COMMENT": "Без файлов",
+                                                                                      "FILES": []}}) == ids[0]
+        assert "FILES" not in portal.result("crm.timeline.comment.get", {"id": ids[0]})
         assert portal.result("crm.timeline.bindings.bind", {"fields": {"OWNER_ID": ids[2], "ENTITY_ID": 1,
                                                                        "ENTITY_TYPE": "company"}}) is True
         bound = portal.result("crm.timeline.bindings.list", {"filter": {"OWNER_ID": ids[2]}})
@@ -151,8 +171,8 @@ def test_timeline_comments_with_files_and_events(portal: Portal, receiver: Recei
         assert multi["error"] == "MULTIPLE_BINDINGS"
         assert portal.result("crm.timeline.comment.delete", {"id": ids[2], "ownerTypeId": 4, "ownerId": 1}) is None
         assert portal.call("crm.timeline.comment.get", {"id": ids[2]}).json()["error_description"] == "Not found."
-        events = [receiver.next()[1]["event"][0] for _ in range(4)]
+        events = [receiver.next()[1]["event"][0] for _ in range(5)]
         assert events == ["ONCRMTIMELINECOMMENTADD", "ONCRMTIMELINECOMMENTADD", "ONCRMTIMELINECOMMENTUPDATE",
-                          "ONCRMTIMELINECOMMENTDELETE"]
+                          "ONCRMTIMELINECOMMENTUPDATE", "ONCRMTIMELINECOMMENTDELETE"]
     finally:
         portal.admin("DELETE", f"outgoing-webhook/{hook['id']}")
