@@ -152,6 +152,8 @@ class BitrixTwin:
         self.webhooks = Webhooks(admins={1, self.user_id})
         self.signer = LinkSigner(secrets.token_bytes(32), lambda: self.base_url)
         self.disk = DiskStore(self.portal, self.signer, lambda: self.base_url)
+        for store in self.portal.stores.values():
+            store.file_link = self.signer.blob_url
         self.registry = Registry()
         emit_data = self.events.emit_data
         register_crm(self.registry, self.portal, self.events.emit)

@@ -127,3 +127,27 @@ def test_comment_items(portal: Portal) -> None:
     assert portal.result("task.commentitem.delete", {"TASKID": task_id, "ITEMID": first}) is True
     gone = portal.call("task.commentitem.get", {"TASKID": task_id, "ITEMID": first}).json()
     assert "ITEM_NOT_FOUND" in gone["error_description"]
+
+
+def test_task_events_reach_offline_queues_and_scopes_hold(portal: Portal) -> None:
+    app = portal.admin("POST", "oauth-app").json()
+    rest = app["client_endpoint"]
+
+    def call(method: str, **params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = portal.http.post(rest + method, json={"auth": app["access_token"], **params}).json()
+        return body
+
+    assert call("event.bind", event="ONTASKUPDATE", event_type="offline")["result"] is True
+    task_id = int(portal.result("tasks.task.add", {"fields": {"TITLE": "Офлайн", "RESPONSIBLE_ID": 16}})
+                  ["task"]["id"])
+    portal.result("tasks.task.update", {"taskId": task_id, "fields": {"DEADLINE": "2026-05-08T12:00:00"}})
+    portal.result("tasks.task.start", {"taskId": task_id})  # same task: one queued record, the newest
+    events = call("event.offline.get")["result"]["events"]
+    assert [(e["EVENT_NAME"], e["EVENT_DATA"]["FIELDS_AFTER"]["ID"]) for e in events] == [("ONTASKUPDATE", task_id)]
+    narrow = portal.admin("POST", "webhook", {"user_id": 1, "scope": "task"}).json()["url"]
+    denied = portal.http.post(narrow + "disk.storage.getlist")
+    assert denied.status_code == 403 and denied.json()["error"] == "insufficient_scope"
+    assert portal.http.post(narrow + "user.userfield.list").json()["error"] == "insufficient_scope"
+    assert portal.http.post(narrow + "tasks.task.list").status_code == 200
+    counted = portal.admin("GET", "counters").json()["by_method"]
+    assert counted["tasks.task.add"] >= 1 and counted["disk.storage.getlist"] >= 1
