@@ -150,7 +150,7 @@ class BitrixTwin:
         self.limits = Limits(LimitSettings(enabled=settings.limits))
         self.events = EventHub(self.identity)
         self.webhooks = Webhooks(admins={1, self.user_id})
-        self.signer = LinkSigner(secrets.token_bytes(32), lambda: self.base_url)
+        self.signer = LinkSigner(self._link_secret, lambda: self.base_url)
         self.disk = DiskStore(self.portal, self.signer, lambda: self.base_url)
         for store in self.portal.stores.values():
             store.file_link = self.signer.blob_url
@@ -204,6 +204,14 @@ class BitrixTwin:
 
     def connection_info(self) -> dict[str, Any]:
         return {"bitrix_webhook_url": f"{self.base_url}/rest/{self.user_id}/{self.secret}/"}
+
+    def _link_secret(self) -> bytes:
+        """The key of the portal's download links, stored with the portal (a reset makes a new one)."""
+        stored = self.portal.meta("link_secret")
+        if stored is None:
+            stored = secrets.token_hex(32)
+            self.portal.set_meta("link_secret", stored)
+        return bytes.fromhex(stored)
 
     async def startup(self) -> None:
         await self.events.start()

@@ -75,12 +75,13 @@ def is_file_value(value: Any) -> bool:
 class LinkSigner:
     """Signs and checks the opaque tokens of download and upload links."""
 
-    def __init__(self, secret: bytes, base_url: Callable[[], str]) -> None:
+    def __init__(self, secret: Callable[[], bytes], base_url: Callable[[], str]) -> None:
+        """``secret`` is read per link, so a portal kept in a state file keeps its links valid across restarts."""
         self.secret = secret
         self.base_url = base_url
 
     def _sig(self, payload: str) -> str:
-        return hmac.new(self.secret, payload.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.secret(), payload.encode(), hashlib.sha256).hexdigest()[:32]
 
     def token(self, payload: str) -> str:
         return f"{payload}|{self._sig(payload)}"
