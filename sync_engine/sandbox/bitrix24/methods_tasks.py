@@ -112,10 +112,11 @@ class Tasks:
             roles.add("auditor")
         return roles
 
-    def can_read(self, task: Mapping[str, Any], call: Call) -> bool:
+    def can_read(self, task: Mapping[str, Any], call: Call, subordinates: set[str] | None = None) -> bool:
         if call.caller.admin or self.role(task, call.caller.user_id):
             return True
-        return task["RESPONSIBLE_ID"] in self.subordinates(call.caller.user_id)
+        mine = self.subordinates(call.caller.user_id) if subordinates is None else subordinates
+        return task["RESPONSIBLE_ID"] in mine
 
     # ---- values -----------------------------------------------------------------------------------
     def _user(self, value: Any, message: str) -> str:
@@ -418,7 +419,24 @@ def register_tasks(reg: Registry, portal: Portal, emit: EmitData) -> None:
         controlled = task["TASK_CONTROL"] == "Y" and task["CREATED_BY"] != task["RESPONSIBLE_ID"]
         return SUPPOSEDLY_COMPLETED if controlled and "creator" not in roles else COMPLETED
 
+    def task_delegate(call: Call) -> dict[str, Any]:
+        """The responsible hands the task on: the new person is responsible, the old one watches it."""
+        task_id = task_id_param(call.params)
+        task = t.load(task_id)
+        if task is None or not t.can_read(task, call) or task["STATUS"] in (SUPPOSEDLY_COMPLETED, COMPLETED):
+            raise _core("0", NOT_ALLOWED)
+        if not (call.caller.admin or "responsible" in t.role(task, call.caller.user_id)):
+            raise _core("0", NOT_ALLOWED)
+        new = t._user(ci_get(call.params, "userId"), 'The user specified in the "Responsible" field was not found<br>')
+        old = task["RESPONSIBLE_ID"]
+        task["RESPONSIBLE_ID"] = new
+        if old != new and old not in task["AUDITORS"]:
+            task["AUDITORS"] = [*task["AUDITORS"], old]
+        t.change(task_id, task, call.caller.user_id, status=PENDING)
+        return {"task": t.view(task_id, task, call)}
+
     reg.add("tasks.task.add", task_add)
+    reg.add("tasks.task.delegate", task_delegate)
     reg.add("tasks.task.get", task_get)
     reg.add("tasks.task.update", task_update)
     reg.add("tasks.task.delete", task_delete)
@@ -451,7 +469,8 @@ def register_tasks(reg: Registry, portal: Portal, emit: EmitData) -> None:
 
 def task_list(t: Tasks, call: Call, select: list[str] | None) -> MethodResult:
     p = call.params
-    rows = [(i, d) for i, d in t.portal.records(TASK) if t.can_read(d, call)]
+    subordinates = set() if call.caller.admin else t.subordinates(call.caller.user_id)
+    rows = [(i, d) for i, d in t.portal.records(TASK) if t.can_read(d, call, subordinates)]
     flt = ci_get(p, "filter")
     if flt not in (None, "", [], {}):
         if not isinstance(flt, Mapping):

@@ -54,7 +54,12 @@ def test_task_control_flow_as_the_assignee(portal: Portal, receiver: Receiver) -
         assert events.count("ONTASKUPDATE") == 5 and events.count("ONTASKCOMMENTADD") == 1
     finally:
         portal.admin("DELETE", f"outgoing-webhook/{hook_id}")
+    substitute = _as(portal, 9)("tasks.task.delegate", {"taskId": task_id, "userId": 10})
+    assert substitute["error"] == "0"  # a completed task is not delegated
     renewed = portal.result("tasks.task.renew", {"taskId": task_id})["task"]
+    handed = _as(portal, 9)("tasks.task.delegate", {"taskId": task_id, "userId": 10})["result"]["task"]
+    assert handed["responsibleId"] == "10" and "9" in handed["auditors"] and handed["status"] == "2"
+    assert _as(portal, 9)("tasks.task.complete", {"taskId": task_id})["error"] == "0"  # now only watching
     assert renewed["status"] == "2"
     assert portal.result("tasks.task.defer", {"taskId": task_id})["task"]["status"] == "6"
     assert portal.call("tasks.task.start", {"taskId": task_id}).json()["error"] == "0"
