@@ -14,11 +14,11 @@ from typing import Any
 
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.users import all_users, get_user
 
-PAGE = 50
 _COLUMNS = ("ID", "NAME", "SORT", "PARENT", "UF_HEAD")
 ONE_ROOT = "There can only be one top-level department in the company structure"
 NOT_FOUND = "Department not found"
@@ -117,12 +117,7 @@ def register_departments(reg: Registry, portal: Portal) -> None:
         sql = ("SELECT * FROM departments" + (f" WHERE {' AND '.join(where)}" if where else "")
                + f" ORDER BY {sort} {direction}, ID ASC")
         rows = [department_row(r) for r in portal.conn.execute(sql, args).fetchall()]
-        start = php_int(ci_get(p, "start", 0))
-        if start < 0:
-            return MethodResult(rows[:PAGE])
-        start -= start % PAGE
-        return MethodResult(rows[start:start + PAGE], total=len(rows),
-                            next=start + PAGE if start + PAGE < len(rows) else None)
+        return paged(rows, ci_get(p, "start", 0))
 
     def department_add(call: Call) -> int:
         need_admin(call)

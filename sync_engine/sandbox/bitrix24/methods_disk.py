@@ -19,10 +19,10 @@ from sync_engine.sandbox.bitrix24.disk_store import (
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult
 from sync_engine.sandbox.bitrix24.files import FileContent, FileProblem, decode_file
-from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_bool, php_int
+from sync_engine.sandbox.bitrix24.paging import paged
+from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_bool
 from sync_engine.sandbox.bitrix24.pyfilter import Kind, apply_filter, sort_rows
 
-PAGE = 50
 _OBJECT_KINDS: dict[str, Kind] = {"ID": "int", "NAME": "istr", "CODE": "str", "STORAGE_ID": "int", "TYPE": "str",
                                   "PARENT_ID": "int", "CREATE_TIME": "date", "UPDATE_TIME": "date",
                                   "CREATED_BY": "int", "UPDATED_BY": "int", "SIZE": "int",
@@ -39,12 +39,7 @@ def _id(params: Mapping[str, Any], name: str, position: int) -> int:
 
 
 def _paged(rows: list[dict[str, Any]], params: Mapping[str, Any]) -> MethodResult:
-    start = php_int(ci_get(params, "start", 0))
-    if start < 0:
-        return MethodResult(rows[:PAGE])
-    start -= start % PAGE
-    return MethodResult(rows[start:start + PAGE], total=len(rows),
-                        next=start + PAGE if start + PAGE < len(rows) else None)
+    return paged(rows, ci_get(params, "start", 0))
 
 
 def _check_rights(params: Mapping[str, Any]) -> None:

@@ -17,6 +17,7 @@ from sync_engine.sandbox.bitrix24.disk_store import DiskStore
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult
 from sync_engine.sandbox.bitrix24.files import FileProblem, decode_file, is_file_value
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.users import get_user
@@ -24,7 +25,6 @@ from sync_engine.sandbox.bitrix24.values import ValueProblem, now_iso, parse_dat
 
 NOTIFY = "notify"
 POST = "blogpost"
-PAGE = 50
 _DEST = re.compile(r"^(UA|U\d+|SG\d+|DR\d+|D\d+|G2|AU)$")
 ATTACH_LIMIT = 60_000
 
@@ -256,12 +256,7 @@ def register_feed(reg: Registry, portal: Portal, disk: DiskStore) -> None:
                 rows = [(i, d) for i, d in rows if keep(parse_datetime(d["DATE_PUBLISH"]), limit)]
         rows.sort(key=lambda r: -r[0])  # newest first, as the feed shows them
         views = [post_view(i, d) for i, d in rows]
-        start = php_int(ci_get(p, "start", 0))
-        if start < 0:
-            return MethodResult(views[:PAGE])
-        start -= start % PAGE
-        return MethodResult(views[start:start + PAGE], total=len(views),
-                            next=start + PAGE if start + PAGE < len(views) else None)
+        return paged(views, ci_get(p, "start", 0))
 
     reg.add("im.notify.system.add", lambda c: notify(c, "SYSTEM"))
     reg.add("im.notify.personal.add", lambda c: notify(c, "PERSONAL"))

@@ -26,13 +26,13 @@ from sync_engine.sandbox.bitrix24.lists_store import (
     site_date,
     upper_keys,
 )
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.pyfilter import match_value
 from sync_engine.sandbox.bitrix24.query import split_operator
 from sync_engine.sandbox.bitrix24.values import now_iso
 
-PAGE = 50
 _PAIRS = {"IBLOCK_ID": "IBLOCK_CODE", "IBLOCK_CODE": "IBLOCK_ID", "ELEMENT_ID": "ELEMENT_CODE",
           "ELEMENT_CODE": "ELEMENT_ID", "SECTION_ID": "SECTION_CODE", "SECTION_CODE": "SECTION_ID"}
 
@@ -61,12 +61,7 @@ def sub(p: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 
 def _paged(rows: list[Any], p: Mapping[str, Any]) -> MethodResult:
-    start = php_int(p.get("START", 0))
-    if start < 0:
-        return MethodResult(rows[:PAGE])
-    start -= start % PAGE
-    return MethodResult(rows[start:start + PAGE], total=len(rows),
-                        next=start + PAGE if start + PAGE < len(rows) else None)
+    return paged(rows, p.get("START", 0))
 
 
 def register_lists(reg: Registry, portal: Portal, signer: LinkSigner) -> None:

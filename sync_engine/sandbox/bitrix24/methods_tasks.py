@@ -19,6 +19,7 @@ from typing import Any
 
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.pyfilter import Kind, match_value
@@ -30,7 +31,6 @@ from sync_engine.sandbox.bitrix24.values import ValueProblem, now_iso, parse_dat
 EmitData = Callable[[str, dict[str, Any], Any], None]
 TASK = "task"
 COMMENT = "task_comment"
-PAGE = 50
 PENDING, IN_PROGRESS, SUPPOSEDLY_COMPLETED, COMPLETED, DEFERRED, DECLINED = 2, 3, 4, 5, 6, 7
 STATUSES = {1, 2, 3, 4, 5, 6, 7}
 NOT_ALLOWED = "Action on the task is not allowed"
@@ -519,15 +519,7 @@ def task_list(t: Tasks, call: Call, select: list[str] | None) -> MethodResult:
             return (1, int(value)) if str(value).lstrip("-").isdigit() else (1, str(value))
 
         rows.sort(key=key, reverse=desc)
-    start = php_int(ci_get(p, "start", 0))
-    views = rows if start >= 0 else rows[:PAGE]
-    total = len(rows)
-    if start < 0:
-        return MethodResult({"tasks": [t.view(i, d, call, select) for i, d in views]})
-    start -= start % PAGE
-    page = rows[start:start + PAGE]
-    return MethodResult({"tasks": [t.view(i, d, call, select) for i, d in page]}, total=total,
-                        next=start + PAGE if start + PAGE < total else None)
+    return paged(rows, ci_get(p, "start", 0), lambda page: {"tasks": [t.view(i, d, call, select) for i, d in page]})
 
 
 def _comment_view(cid: int, c: Mapping[str, Any], portal: Portal) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sync_engine.sandbox.bitrix24.disk_store import DiskStore
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult, legacy_error
 from sync_engine.sandbox.bitrix24.files import FileProblem, decode_file, is_file_value
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.pyfilter import Kind, sort_rows
@@ -24,7 +25,6 @@ from sync_engine.sandbox.bitrix24.values import now_iso
 
 EmitData = Callable[[str, dict[str, Any], Any], None]
 COMMENT = "timeline_comment"
-PAGE = 50
 _TYPES = {"lead": 1, "deal": 2, "contact": 3, "company": 4, "order": 14}
 
 
@@ -204,12 +204,7 @@ def register_timeline(reg: Registry, portal: Portal, disk: DiskStore, emit: Emit
         records = [{"ID": cid, "CREATED": d["CREATED"], "AUTHOR_ID": d["AUTHOR_ID"], "_": d} for cid, d in rows]
         records = [dict(r) for r in sort_rows(records, order, kinds, default=("CREATED", True))]
         views = [view(int(r["ID"]), r["_"], select) for r in records]
-        start = php_int(ci_get(call.params, "start", 0))
-        if start < 0:
-            return MethodResult(views[:PAGE])
-        start -= start % PAGE
-        return MethodResult(views[start:start + PAGE], total=len(views),
-                            next=start + PAGE if start + PAGE < len(views) else None)
+        return paged(views, ci_get(call.params, "start", 0))
 
     # ---- bindings -------------------------------------------------------------------------------
     def binding_fields(call: Call) -> tuple[int, dict[str, Any], str, int]:

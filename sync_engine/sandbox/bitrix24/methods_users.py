@@ -16,6 +16,7 @@ from typing import Any
 from sync_engine.sandbox.bitrix24.dispatch import Call, Registry
 from sync_engine.sandbox.bitrix24.envelope import BitrixError, MethodResult, legacy_error
 from sync_engine.sandbox.bitrix24.files import FileProblem, LinkSigner, decode_file
+from sync_engine.sandbox.bitrix24.paging import paged
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get, php_bool, php_int
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.pyfilter import Kind, apply_filter, sort_rows
@@ -35,7 +36,6 @@ from sync_engine.sandbox.bitrix24.users import (
 from sync_engine.sandbox.bitrix24.values import ValueProblem, now_iso, store_date, store_float
 
 EmitData = Callable[[str, dict[str, Any], Any], None]
-PAGE = 50
 _RESERVED = {"sort", "order", "filter", "admin_mode", "select", "start", "find", "auth", "image_resize"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UF_KINDS: dict[str, Kind] = {"integer": "int", "double": "str", "boolean": "bool", "date": "date",
@@ -179,13 +179,8 @@ class UserMethods:
         sort = str(ci_get(params, "sort") or "ID").strip().upper()
         desc = str(ci_get(params, "order") or "ASC").strip().upper() == "DESC"
         users = [dict(u) for u in sort_rows(users, {sort: "DESC" if desc else "ASC"}, self.kinds())]
-        start = php_int(ci_get(params, "start", 0))
         select = [str(s).strip().upper() for s in as_list(ci_get(params, "select"))]
-        if start < 0:
-            return MethodResult([self.view(u, select) for u in users[:PAGE]])
-        start -= start % PAGE  # page navigation, as CUser::GetList with iNumPage
-        rows = [self.view(u, select) for u in users[start:start + PAGE]]
-        return MethodResult(rows, total=len(users), next=start + PAGE if start + PAGE < len(users) else None)
+        return paged(users, ci_get(params, "start", 0), lambda page: [self.view(u, select) for u in page])
 
     # ---- writes -------------------------------------------------------------------------------------
     def apply(self, user: dict[str, Any], params: Mapping[str, Any], *, adding: bool) -> None:
