@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from b24sandbox_helpers import Portal
 
@@ -77,3 +78,22 @@ def test_user_storages_are_private(portal: Portal) -> None:
     assert denied.status_code == 403 and denied.json()["error"] == "ACCESS_DENIED"
     batch = portal.result("batch", {"cmd": {"s": f"disk.storage.getchildren?id={mine['ID']}"}})
     assert [f["NAME"] for f in batch["result"]["s"]] == ["заметка.txt"]
+
+
+def test_state_file_keeps_files_tasks_and_links_across_a_restart(tmp_path: Path) -> None:
+    from b24sandbox_helpers import ADMIN, serve
+
+    from sync_engine.sandbox.common.twin import TwinSettings
+
+    settings = TwinSettings(admin_token=ADMIN, limits=False, state_path=tmp_path / "b24.sqlite",
+                            credentials={"user_id": "1", "secret": "k3y"}, company_size=60)
+    for p in serve(settings):
+        common = p.result("disk.storage.getlist", {"filter": {"ENTITY_TYPE": "common"}})[0]
+        uploaded = p.result("disk.storage.uploadfile", {"id": common["ID"], "data": {"NAME": "план.svg"},
+                                                        "fileContent": ["план.svg", _b64(b"<svg/>")]})
+        task = p.result("tasks.task.add", {"fields": {"TITLE": "Пережить перезапуск", "RESPONSIBLE_ID": 5}})
+    for p in serve(settings):
+        link = uploaded["DOWNLOAD_URL"].split("/rest/", 1)[1]  # the same signed link, on the new port
+        assert p.http.get(f"{p.url}/rest/{link}").content == b"<svg/>"
+        assert p.result("tasks.task.get", {"taskId": task["task"]["id"]})["task"]["title"] == "Пережить перезапуск"
+        assert p.call("user.get").json()["total"] == 60
