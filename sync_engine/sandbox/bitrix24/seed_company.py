@@ -79,12 +79,27 @@ _BRANCHES: dict[int, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+_SUBGROUPS = ("Подгруппа аналитики", "Подгруппа сопровождения", "Подгруппа разработки", "Подгруппа качества",
+              "Подгруппа внедрения", "Подгруппа планирования")
+
+
 @dataclass
 class NewDepartment:
     id: int
     name: str
     parent: int
     head: int | None = None
+
+
+def _head_title(department: str) -> str:
+    """The head's position as a Russian company names it, by the kind of unit."""
+    for prefix, title in (("Подгруппа", "Руководитель подгруппы"), ("Группа", "Руководитель группы"),
+                          ("Сектор", "Начальник сектора"), ("Первая линия", "Руководитель линии поддержки"),
+                          ("Вторая линия", "Руководитель линии поддержки"), ("Бухгалтерия", "Главный бухгалтер"),
+                          ("Казначейство", "Казначей")):
+        if department.startswith(prefix):
+            return title
+    return "Руководитель направления"
 
 
 def departments_for(company_size: int) -> int:
@@ -129,8 +144,7 @@ def plan_company(company_size: int) -> tuple[list[NewDepartment], list[dict[str,
         parent = core
         if level_two and n % 3 == 2:  # a third of the teams sit one level deeper
             parent = rng.choice(level_two).id
-        base = names[len(level_two) % len(names)] if parent == core else "Подгруппа " + rng.choice(names).split(
-            " ", 1)[-1]
+        base = names[len(level_two) % len(names)] if parent == core else rng.choice(_SUBGROUPS)
         used[base] = used.get(base, 0) + 1
         name = base if used[base] == 1 else f"{base} № {used[base]}"
         departments.append(NewDepartment(next_dep, name, parent))
@@ -167,7 +181,7 @@ def plan_company(company_size: int) -> tuple[list[NewDepartment], list[dict[str,
             suffix += 1
         taken.add(login)
         positions = _BRANCHES.get(branch(dep_id), (0, (), ("Специалист",)))[2]
-        position = ("Руководитель: " + dep.name) if is_head and dep else rng.choice(positions)
+        position = _head_title(dep.name) if is_head and dep else rng.choice(positions)
         if is_head and dep:
             dep.head = next_id
         registered = _BASE - timedelta(days=30 + rng.randrange(1800))
