@@ -23,6 +23,8 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", choices=("demo", "empty"), default="demo")
     p.add_argument("--deals", type=int, default=0, help="extra generated deals to seed")
     p.add_argument("--issues", type=int, default=0, help="extra generated purchase-request issues to seed")
+    p.add_argument("--company-size", type=int, default=0,
+                   help="employees of the Bitrix24 demo company (0 = about 300; e.g. 2000 for 150 departments)")
     p.add_argument("--no-limits", action="store_true", help="turn off the rate limits of both twins")
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA generated for this run")
     p.add_argument("--state-dir", type=Path, help="persist twin state as SQLite files in this folder")
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         deals=args.deals,
         issues=args.issues,
+        company_size=args.company_size,
         limits=not args.no_limits,
         tls=args.tls,
         state_dir=args.state_dir,

@@ -32,6 +32,7 @@ class SandboxOptions:
     seed: str = "demo"
     deals: int = 0
     issues: int = 0
+    company_size: int = 0
     limits: bool = True
     tls: bool = False
     state_dir: Path | None = None
@@ -42,9 +43,9 @@ class SandboxOptions:
             raise ValueError(f"--jira-flavour must be 'server' or 'cloud', not {self.jira_flavour!r}")
         if self.seed not in ("demo", "empty"):
             raise ValueError(f"--seed must be 'demo' or 'empty', not {self.seed!r}")
-        for name in ("deals", "issues"):
+        for name in ("deals", "issues", "company_size"):
             if getattr(self, name) < 0:
-                raise ValueError(f"--{name} must be >= 0")
+                raise ValueError(f"--{name.replace('_', '-')} must be >= 0")
         for name in ("jira_port", "bitrix_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 raise ValueError(f"--{name.replace('_', '-')} must be a port number 0..65535")
@@ -70,6 +71,7 @@ def build_twins(options: SandboxOptions) -> tuple[Twin, Twin]:
             admin_token=options.admin_token,
             seed=options.seed,
             size=options.deals,
+            company_size=options.company_size,
             limits=options.limits,
             state_path=state / "bitrix24.sqlite" if state else None,
         )

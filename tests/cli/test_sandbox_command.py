@@ -81,3 +81,18 @@ def test_bad_arguments_are_refused_with_a_reason() -> None:
     assert result.returncode == 2
     assert "--deals must be >= 0" in result.stderr
     assert result.stdout == ""
+
+
+def test_company_size_seeds_the_bitrix24_structure() -> None:
+    proc, info = _start("--no-limits", "--company-size", "2000")
+    try:
+        hook = info["bitrix_webhook_url"]
+        users = httpx.get(f"{hook}user.get", params={"start": 1950}).json()
+        departments = httpx.get(f"{hook}department.get").json()
+        assert users["total"] == 2000 and len(users["result"]) == 50 and "next" not in users
+        assert departments["total"] == 150
+    finally:
+        assert _stop(proc) == 0
+    refused = subprocess.run([sys.executable, "-m", "sync_engine.cli", "sandbox", "--company-size", "-1"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--company-size must be >= 0" in refused.stderr

@@ -30,7 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
+from sync_engine.sandbox.bitrix24.admin_people import Webhooks, admin_people_routes
 from sync_engine.sandbox.bitrix24.batch import SubOutcome, run_batch
+from sync_engine.sandbox.bitrix24.disk_store import DiskStore
 from sync_engine.sandbox.bitrix24.dispatch import Call, Caller, OAuthApp, Registry, as_result, scope_of
 from sync_engine.sandbox.bitrix24.envelope import (
     BitrixError,
@@ -50,14 +52,22 @@ from sync_engine.sandbox.bitrix24.events import (
     PortalIdentity,
     register_events,
 )
+from sync_engine.sandbox.bitrix24.file_routes import file_routes
+from sync_engine.sandbox.bitrix24.files import LinkSigner
 from sync_engine.sandbox.bitrix24.limits import Limits, LimitSettings
 from sync_engine.sandbox.bitrix24.methods_crm import php_array, register_crm
 from sync_engine.sandbox.bitrix24.methods_deal_links import register_deal_links
-from sync_engine.sandbox.bitrix24.methods_misc import register_misc
-from sync_engine.sandbox.bitrix24.methods_people import register_people
+from sync_engine.sandbox.bitrix24.methods_departments import register_departments
+from sync_engine.sandbox.bitrix24.methods_disk import register_disk
+from sync_engine.sandbox.bitrix24.methods_feed import register_feed
+from sync_engine.sandbox.bitrix24.methods_lists import register_lists
+from sync_engine.sandbox.bitrix24.methods_tasks import register_tasks
+from sync_engine.sandbox.bitrix24.methods_timeline import register_timeline
+from sync_engine.sandbox.bitrix24.methods_users import register_users
 from sync_engine.sandbox.bitrix24.phpquery import ci_get, parse_pairs, parse_str, php_cast_bool
 from sync_engine.sandbox.bitrix24.portal import Portal
 from sync_engine.sandbox.bitrix24.seed import seed_portal
+from sync_engine.sandbox.bitrix24.users import get_user
 from sync_engine.sandbox.common.admin import admin_error, admin_mount, read_json_object
 from sync_engine.sandbox.common.control import TwinControl
 from sync_engine.sandbox.common.faults_middleware import FaultMiddleware
@@ -139,11 +149,22 @@ class BitrixTwin:
         self.portal = Portal(settings.state_path)
         self.limits = Limits(LimitSettings(enabled=settings.limits))
         self.events = EventHub(self.identity)
+        self.webhooks = Webhooks(admins={1, self.user_id})
+        self.signer = LinkSigner(self._link_secret, lambda: self.base_url)
+        self.disk = DiskStore(self.portal, self.signer, lambda: self.base_url)
+        for store in self.portal.stores.values():
+            store.file_link = self.signer.blob_url
         self.registry = Registry()
+        emit_data = self.events.emit_data
         register_crm(self.registry, self.portal, self.events.emit)
-        register_people(self.registry, self.portal)
         register_deal_links(self.registry, self.portal, self.events.emit)
-        register_misc(self.registry, self.portal, self.events.emit)
+        register_users(self.registry, self.portal, emit_data, self.signer)
+        register_departments(self.registry, self.portal)
+        register_feed(self.registry, self.portal, self.disk)
+        register_tasks(self.registry, self.portal, emit_data)
+        register_disk(self.registry, self.disk)
+        register_lists(self.registry, self.portal, self.signer)
+        register_timeline(self.registry, self.portal, self.disk, emit_data)
         register_events(self.registry, self.events)
         self.registry.add("batch", self._batch)
         self.registry.add("methods", self._methods)
@@ -152,10 +173,13 @@ class BitrixTwin:
         self.registry.add("app.info", self._app_info)
         self.registry.add("profile", self._profile)
         if not self.portal.is_seeded():
-            seed_portal(self.portal, settings.seed, settings.size)
+            seed_portal(self.portal, settings.seed, settings.size, settings.company_size)
+        self.disk.common_storage()  # every portal has the company's common Drive
         routes = [
             admin_mount(self.control, seed=self._seed_hook, reset_data=self._reset_hook,
-                        extra_routes=self._admin_routes()),
+                        extra_routes=[*self._admin_routes(),
+                                      *admin_people_routes(self.portal, self.webhooks, lambda: self.base_url)]),
+            *file_routes(self.portal, self.disk),
             Route("/rest/{path:path}", self._rest, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
             Route("/oauth/token/", self._oauth_token, methods=["GET", "POST"]),
             Route("/oauth/token", self._oauth_token, methods=["GET", "POST"]),
@@ -181,6 +205,14 @@ class BitrixTwin:
     def connection_info(self) -> dict[str, Any]:
         return {"bitrix_webhook_url": f"{self.base_url}/rest/{self.user_id}/{self.secret}/"}
 
+    def _link_secret(self) -> bytes:
+        """The key of the portal's download links, stored with the portal (a reset makes a new one)."""
+        stored = self.portal.meta("link_secret")
+        if stored is None:
+            stored = secrets.token_hex(32)
+            self.portal.set_meta("link_secret", stored)
+        return bytes.fromhex(stored)
+
     async def startup(self) -> None:
         await self.events.start()
 
@@ -199,8 +231,14 @@ class BitrixTwin:
     def _authenticate(self, user: str | None, secret: str | None, params: Mapping[str, Any]) -> Caller:
         if user is not None and secret is not None:
             if user == str(self.user_id) and hmac.compare_digest(secret.encode(), self.secret.encode()):
-                return Caller(self.user_id, "webhook", f"webhook:{self.user_id}", scopes=self.webhook_scopes)
-            raise wrong_auth()
+                return Caller(self.user_id, "webhook", f"webhook:{self.user_id}", scopes=self.webhook_scopes,
+                              admin=True)
+            extra = self.webhooks.find(int(user), secret) if user.isdigit() else None
+            person = get_user(self.portal, extra.user_id) if extra is not None else None
+            if extra is None or person is None or not person.get("ACTIVE"):
+                raise wrong_auth()  # a dismissed employee's webhooks stop working
+            return Caller(extra.user_id, "webhook", f"webhook:{extra.user_id}:{extra.secret[:4]}",
+                          scopes=extra.scopes, admin=extra.user_id in self.webhooks.admins)
         token = ci_get(params, "auth")
         app = self.events.apps.get(str(token)) if isinstance(token, str) and token else None
         if app is None:
@@ -208,7 +246,8 @@ class BitrixTwin:
         if time.time() > app.expires_at:
             raise BitrixError(401, "expired_token", "The access token provided has expired.")
         return Caller(app.user_id, "app", f"app:{app.app_id}", app,
-                      scopes=frozenset(s.strip() for s in app.scope.split(",") if s.strip()))
+                      scopes=frozenset(s.strip() for s in app.scope.split(",") if s.strip()),
+                      admin=app.user_id in self.webhooks.admins)
 
     async def _rest(self, request: Request) -> Response:
         start = time.time()
@@ -333,7 +372,7 @@ class BitrixTwin:
         return run_batch(call, sub, self.control.count_subcall)
 
     def _scope(self, call: Call) -> list[str]:
-        every = ["crm", "user", "department", "im", "task", "lists", "log"]
+        every = ["crm", "user", "user.userfield", "department", "im", "task", "lists", "log", "disk"]
         scopes = call.caller.scopes
         return every if scopes is None or php_cast_bool(ci_get(call.params, "full")) else sorted(scopes)
 
@@ -350,7 +389,7 @@ class BitrixTwin:
 
     def _profile(self, call: Call) -> dict[str, Any]:
         user = self.registry.handlers["user.current"](call)
-        return {"ID": user.get("ID"), "ADMIN": call.caller.user_id == 1, "NAME": user.get("NAME"),
+        return {"ID": user.get("ID"), "ADMIN": call.caller.admin, "NAME": user.get("NAME"),
                 "LAST_NAME": user.get("LAST_NAME"), "PERSONAL_GENDER": user.get("PERSONAL_GENDER"),
                 "TIME_ZONE": "Europe/Moscow"}
 
@@ -359,17 +398,20 @@ class BitrixTwin:
         mode = str(data.get("seed", "demo"))
         try:
             deals = int(data.get("deals", 0))
+            company_size = int(data.get("company_size", 0))
         except (TypeError, ValueError) as exc:
-            raise ValueError("deals must be an integer") from exc
-        if mode not in ("demo", "empty") or deals < 0:
-            raise ValueError("seed must be 'demo' or 'empty' and deals >= 0")
+            raise ValueError("deals and company_size must be integers") from exc
+        if mode not in ("demo", "empty") or deals < 0 or company_size < 0:
+            raise ValueError("seed must be 'demo' or 'empty', deals >= 0 and company_size >= 0")
         self.portal.wipe()
-        summary = seed_portal(self.portal, mode, deals)
+        summary = seed_portal(self.portal, mode, deals, company_size)
+        self.disk.common_storage()
         return {"ok": True, "seed": mode, **summary}
 
     async def _reset_hook(self) -> None:
         self.portal.wipe()
-        seed_portal(self.portal, self.settings.seed, self.settings.size)
+        seed_portal(self.portal, self.settings.seed, self.settings.size, self.settings.company_size)
+        self.disk.common_storage()
         self.events.offline.clear()
         self.limits.reset()
 

@@ -22,7 +22,7 @@ class OAuthApp:
     client_secret: str = ""
     expires_at: float = 0.0  # access token lifetime, as the portal's one hour
     user_id: int = 1
-    scope: str = "crm,user,department,im,task,lists,log,placement"
+    scope: str = "crm,user,user.userfield,department,im,task,lists,log,disk,placement"
 
 
 @dataclass
@@ -32,10 +32,13 @@ class Caller:
     principal: str  # identity for the operating-time limit ("webhook:1" / "app:3")
     app: OAuthApp | None = None
     scopes: frozenset[str] | None = None  # None: every scope (a webhook created with all rights)
+    admin: bool = False  # a portal administrator (user.admin; may invite, edit structure, approve any task)
 
 
-_SCOPE_PREFIXES = (("crm.", "crm"), ("user.", "user"), ("department.", "department"), ("im.", "im"),
-                   ("tasks.", "task"), ("task.", "task"), ("lists.", "lists"), ("log.", "log"))
+# Longest prefix first: ``user.userfield.*`` needs its own scope, as on the portal.
+_SCOPE_PREFIXES = (("user.userfield.", "user.userfield"), ("crm.", "crm"), ("user.", "user"),
+                   ("department.", "department"), ("im.", "im"), ("tasks.", "task"), ("task.", "task"),
+                   ("lists.", "lists"), ("log.", "log"), ("disk.", "disk"))
 GLOBAL_METHODS = frozenset({
     "batch", "methods", "scope", "server.time", "app.info", "profile", "events", "event.bind", "event.get",
     "event.unbind", "event.offline.get", "event.offline.clear", "event.offline.error", "event.offline.list",

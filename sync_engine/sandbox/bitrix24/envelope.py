@@ -19,14 +19,16 @@ JSON_TYPE = "application/json; charset=utf-8"
 class BitrixError(Exception):
     """A method failure as the portal reports it: HTTP status, ``error`` code, description."""
 
-    def __init__(self, status: int, code: str | int, description: str) -> None:
+    def __init__(self, status: int, code: str | int, description: str,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.code = code
         self.description = description
+        self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.code, "error_description": self.description}
+        return {"error": self.code, "error_description": self.description, **self.extra}
 
 
 def legacy_error(description: str) -> BitrixError:

@@ -32,7 +32,8 @@ KNOWN_EVENTS: frozenset[str] = frozenset(
     + ["ONCRMDEALMOVETOCATEGORY", "ONCRMDEALUSERFIELDADD", "ONCRMDEALUSERFIELDUPDATE",
        "ONCRMDEALUSERFIELDDELETE", "ONCRMDEALUSERFIELDSETENUMVALUES", "ONTASKADD", "ONTASKUPDATE",
        "ONTASKDELETE", "ONUSERADD", "ONAPPINSTALL", "ONAPPUNINSTALL", "ONOFFLINEEVENT",
-       "ONCRMTIMELINECOMMENTADD", "ONCRMTIMELINECOMMENTUPDATE", "ONCRMTIMELINECOMMENTDELETE"]
+       "ONCRMTIMELINECOMMENTADD", "ONCRMTIMELINECOMMENTUPDATE", "ONCRMTIMELINECOMMENTDELETE",
+       "ONTASKCOMMENTADD", "ONTASKCOMMENTUPDATE", "ONTASKCOMMENTDELETE"]
 )
 
 
@@ -147,22 +148,29 @@ class EventHub:
 
     # ---- emission ----------------------------------------------------------------------------------
     def emit(self, event: str, fields: Mapping[str, Any]) -> None:
+        """CRM events: ``data[FIELDS][ID]`` (and ``ENTITY_TYPE_ID`` for smart processes)."""
+        fields_text = {k: str(v) for k, v in fields.items()}
+        self.emit_data(event, {"FIELDS": fields_text}, fields_text.get("ID", ""))
+
+    def emit_data(self, event: str, data: Mapping[str, Any], key: Any) -> None:
+        """Any event shape (tasks: ``FIELDS_BEFORE``/``FIELDS_AFTER``, timeline: ``ID``, users: the
+        user's fields); ``key`` names the object, so an offline queue keeps one record per object."""
         name = event.upper()
-        data = {"FIELDS": {k: str(v) for k, v in fields.items()}}
+        payload = dict(data)
         for sub in list(self.subs):
             if sub.event != name:
                 continue
             if sub.offline and sub.app_id is not None:
                 if sub.connector and sub.connector == self.current_connector:
                     continue  # the caller's own change: no echo back into its queue
-                self._store_offline(sub.app_id, name, data)
+                self._store_offline(sub.app_id, name, payload, str(key))
             else:
-                self._enqueue((name, sub, data))
+                self._enqueue((name, sub, payload))
 
-    def _store_offline(self, app_id: int, event: str, data: dict[str, Any]) -> None:
+    def _store_offline(self, app_id: int, event: str, data: dict[str, Any], object_key: str) -> None:
         """One record per object and event: a newer change replaces the queued one."""
         queue = self.offline.setdefault(app_id, {})
-        key = (event, str(data["FIELDS"].get("ID", "")))
+        key = (event, object_key)
         queue.pop(key, None)
         queue[key] = OfflineRecord(self.next_id(), event, data, now_iso(), secrets.token_hex(16))
 
@@ -175,8 +183,7 @@ class EventHub:
     def form_for(self, event: str, sub: Subscription, data: dict[str, Any]) -> list[tuple[str, str]]:
         ident = self.identity()
         pairs = [("event", event), ("event_handler_id", str(sub.id))]
-        for key, value in data["FIELDS"].items():
-            pairs.append((f"data[FIELDS][{key}]", value))
+        pairs.extend(flatten_form("data", data))
         pairs.append(("ts", str(int(time.time()))))
         app = next((a for a in self.apps.values() if a.app_id == sub.app_id), None)
         if app is not None:
@@ -220,8 +227,7 @@ class EventHub:
                     return
                 event, sub, data = item
                 body = urllib.parse.urlencode(self.form_for(event, sub, data))
-                record: dict[str, Any] = {"event": event, "handler": sub.handler,
-                                          "id": data["FIELDS"].get("ID")}
+                record: dict[str, Any] = {"event": event, "handler": sub.handler, "id": event_object_id(data)}
                 try:
                     response = await client.post(
                         sub.handler, content=body,
@@ -234,6 +240,31 @@ class EventHub:
                     log.info("event %s to %s failed: %s", event, sub.handler, type(exc).__name__)
                 self.deliveries.append(record)
                 del self.deliveries[:-500]
+
+
+def flatten_form(prefix: str, value: Any) -> list[tuple[str, str]]:
+    """``{"FIELDS_AFTER": {"ID": 5}}`` -> ``data[FIELDS_AFTER][ID]=5``, as PHP's http_build_query."""
+    if isinstance(value, Mapping):
+        out: list[tuple[str, str]] = []
+        for key, inner in value.items():
+            out.extend(flatten_form(f"{prefix}[{key}]", inner))
+        return out
+    if isinstance(value, list | tuple):
+        return [pair for n, inner in enumerate(value) for pair in flatten_form(f"{prefix}[{n}]", inner)]
+    if value is None:
+        return [(prefix, "")]
+    if isinstance(value, bool):
+        return [(prefix, "1" if value else "")]
+    return [(prefix, str(value))]
+
+
+def event_object_id(data: Mapping[str, Any]) -> Any:
+    """The object an event is about, whatever the event's data shape."""
+    for part in ("FIELDS", "FIELDS_AFTER", "FIELDS_BEFORE"):
+        inner = data.get(part)
+        if isinstance(inner, Mapping) and "ID" in inner:
+            return inner["ID"]
+    return data.get("ID")
 
 
 # ---- REST methods -----------------------------------------------------------------------------------------

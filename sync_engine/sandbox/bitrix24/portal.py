@@ -43,10 +43,12 @@ CREATE TABLE IF NOT EXISTS productrows (
 CREATE INDEX IF NOT EXISTS ix_productrows_owner ON productrows (OWNER_TYPE, OWNER_ID);
 CREATE TABLE IF NOT EXISTS records (
     KIND TEXT NOT NULL, ID INTEGER NOT NULL, DATA TEXT NOT NULL, PRIMARY KEY (KIND, ID));
+CREATE TABLE IF NOT EXISTS blobs (
+    ID INTEGER PRIMARY KEY AUTOINCREMENT, NAME TEXT NOT NULL, CONTENT_TYPE TEXT, DATA BLOB NOT NULL);
 """
 
 _TABLES_TO_CLEAR = ("meta", "statuses", "categories", "users", "departments", "records", "multifields",
-                    "productrows", "uf_enums", "sqlite_sequence")
+                    "productrows", "uf_enums", "blobs", "sqlite_sequence")
 
 
 def _ulower(value: Any) -> Any:
@@ -74,7 +76,8 @@ class Portal:
         self.conn.executescript(_DDL + MULTIFIELD_DDL)
         kinds: list[EntityKind] = [deal_kind(), lead_kind(), contact_kind(), company_kind(), product_kind(),
                                    spa_kind(SPA_ENTITY_TYPE_ID, SPA_ID)]
-        tables = {k.uf_entity_id: k.table for k in kinds if k.uf_entity_id}
+        tables: dict[str, str | None] = {k.uf_entity_id: k.table for k in kinds if k.uf_entity_id}
+        tables["USER"] = None  # user field values live in the users' JSON records
         self.ufs = UserFields(self.conn, tables)
         self.stores: dict[str, EntityStore] = {
             k.key: EntityStore(self.conn, k, self.ufs, self.stages) for k in kinds}
@@ -127,13 +130,28 @@ class Portal:
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
-    # ---- generic side records (tasks, notifications, lists, posts) ----------------------------------
-    def add_record(self, kind: str, data: dict[str, Any]) -> int:
+    # ---- generic side records (tasks, notifications, lists, posts, disk objects) ---------------------
+    def next_id(self, kind: str) -> int:
+        """A per-kind sequence that never hands out an id twice, even after the newest row is deleted
+        (as the portal's auto-increment columns do)."""
+        key = f"seq:{kind}"
         row = self.conn.execute("SELECT COALESCE(MAX(ID), 0) FROM records WHERE KIND = ?", (kind,)).fetchone()
-        new_id = int(row[0]) + 1
+        new_id = max(int(row[0]), int(self.meta(key) or 0)) + 1
+        self.set_meta(key, str(new_id))
+        return new_id
+
+    def add_record(self, kind: str, data: dict[str, Any], record_id: int | None = None) -> int:
+        new_id = self.next_id(kind) if record_id is None else record_id
         self.conn.execute("INSERT INTO records (KIND, ID, DATA) VALUES (?, ?, ?)",
                           (kind, new_id, json.dumps(data, ensure_ascii=False)))
         return new_id
+
+    def put_record(self, kind: str, record_id: int, data: dict[str, Any]) -> None:
+        self.conn.execute("UPDATE records SET DATA = ? WHERE KIND = ? AND ID = ?",
+                          (json.dumps(data, ensure_ascii=False), kind, record_id))
+
+    def delete_record(self, kind: str, record_id: int) -> None:
+        self.conn.execute("DELETE FROM records WHERE KIND = ? AND ID = ?", (kind, record_id))
 
     def get_record(self, kind: str, record_id: int) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT DATA FROM records WHERE KIND = ? AND ID = ?",
@@ -144,6 +162,20 @@ class Portal:
         rows = self.conn.execute("SELECT ID, DATA FROM records WHERE KIND = ? ORDER BY ID",
                                  (kind,)).fetchall()
         return [(int(r[0]), dict(json.loads(r[1]))) for r in rows]
+
+    # ---- file contents (Disk, photos, attachments) ------------------------------------------------
+    def add_blob(self, name: str, data: bytes, content_type: str | None = None) -> int:
+        cur = self.conn.execute("INSERT INTO blobs (NAME, CONTENT_TYPE, DATA) VALUES (?, ?, ?)",
+                                (name, content_type, data))
+        return int(cur.lastrowid or 0)
+
+    def blob(self, blob_id: int) -> tuple[str, str | None, bytes] | None:
+        row = self.conn.execute("SELECT NAME, CONTENT_TYPE, DATA FROM blobs WHERE ID = ?", (blob_id,)).fetchone()
+        return None if row is None else (str(row[0]), row[1], bytes(row[2]))
+
+    def blob_size(self, blob_id: int) -> int:
+        row = self.conn.execute("SELECT length(DATA) FROM blobs WHERE ID = ?", (blob_id,)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         self.conn.close()

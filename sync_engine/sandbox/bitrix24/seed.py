@@ -17,6 +17,8 @@ from sync_engine.sandbox.bitrix24.portal import (
     SPA_ENTITY_TYPE_ID,
     Portal,
 )
+from sync_engine.sandbox.bitrix24.seed_company import DEFAULT_COMPANY_SIZE, photo_png, plan_company
+from sync_engine.sandbox.bitrix24.users import blank_user
 from sync_engine.sandbox.bitrix24.values import PORTAL_TZ
 
 _COLORS = ("#39A8EF", "#2FC6F6", "#55D0E0", "#47E4C2", "#FFA900", "#7BD500", "#FF5752", "#FF8C82")
@@ -143,14 +145,25 @@ def seed_fields(portal: Portal) -> None:
         portal.ufs.add("CRM_1", spec, "UF_CRM_1_")
 
 
-def seed_people_and_departments(portal: Portal) -> None:
+def _photo(portal: Portal, user: dict[str, Any], user_id: int) -> None:
+    """A generated portrait, stored like an uploaded PERSONAL_PHOTO (the link is signed when read)."""
+    blob = portal.add_blob(f"photo_{user_id}.png", photo_png(user_id), "image/png")
+    user["_PHOTO"] = blob
+    user["PERSONAL_PHOTO"] = None  # resolved to a download link by seed_photo_links once the twin has a URL
+
+
+def seed_people_and_departments(portal: Portal, company_size: int = 0) -> int:
+    """The 44 core people (ids fixed, shared with the JIRA twin) plus, for ``company_size`` above 44,
+    generated teams and people; returns the head count."""
     for dep in seed_people.DEPARTMENTS:
         head = seed_people.head_of(dep.id)
         portal.conn.execute("INSERT INTO departments (ID, NAME, SORT, PARENT, UF_HEAD) VALUES (?,?,?,?,?)",
                             (dep.id, dep.name, dep.id * 100, dep.parent, head.id))
+    rows = []
     for person in seed_people.PEOPLE:
         registered = _BASE_TIME - timedelta(days=900 - person.id * 11)
-        data = {
+        data = blank_user(person.id)
+        data.update({
             "ID": str(person.id), "XML_ID": person.login, "ACTIVE": True, "NAME": person.first,
             "LAST_NAME": person.last, "SECOND_NAME": person.second, "EMAIL": person.email,
             "LAST_LOGIN": _iso(_BASE_TIME - timedelta(hours=person.id)), "DATE_REGISTER": _iso(registered),
@@ -161,9 +174,26 @@ def seed_people_and_departments(portal: Portal) -> None:
             "WORK_POSITION": person.position, "WORK_COMPANY": "ООО «Вектор Софт»",
             "UF_DEPARTMENT": [person.department], "UF_EMPLOYMENT_DATE": _iso(registered),
             "UF_PHONE_INNER": str(100 + person.id), "USER_TYPE": "employee",
-        }
-        portal.conn.execute("INSERT INTO users (ID, DATA) VALUES (?, ?)",
-                            (person.id, json.dumps(data, ensure_ascii=False)))
+        })
+        if person.is_head and person.id % 3 == 0:
+            _photo(portal, data, person.id)
+        rows.append((person.id, json.dumps(data, ensure_ascii=False)))
+    departments, people = plan_company(company_size)
+    for new_dep in departments:
+        portal.conn.execute("INSERT INTO departments (ID, NAME, SORT, PARENT, UF_HEAD) VALUES (?,?,?,?,?)",
+                            (new_dep.id, new_dep.name, 500, new_dep.parent, new_dep.head))
+    for person_fields in people:
+        user_id = int(person_fields["ID"])
+        data = blank_user(user_id)
+        with_photo = person_fields.pop("PHOTO")
+        data.update(person_fields)
+        data.update({"TIME_ZONE": "Europe/Moscow", "PERSONAL_CITY": "Москва", "WORK_COMPANY": "ООО «Вектор Софт»",
+                     "LAST_LOGIN": _iso(_BASE_TIME - timedelta(hours=user_id % 500))})
+        if with_photo:
+            _photo(portal, data, user_id)
+        rows.append((user_id, json.dumps(data, ensure_ascii=False)))
+    portal.conn.executemany("INSERT INTO users (ID, DATA) VALUES (?, ?)", rows)
+    return len(rows)
 
 
 def _people_in(*departments: int) -> list[int]:
@@ -342,15 +372,18 @@ def seed_bulk_deals(portal: Portal, count: int) -> int:
     return count
 
 
-def seed_portal(portal: Portal, mode: str, deals: int) -> dict[str, int]:
-    """Seed an empty portal: ``demo`` = full demo data, ``empty`` = only what a fresh portal has."""
+def seed_portal(portal: Portal, mode: str, deals: int, company_size: int = 0) -> dict[str, int]:
+    """Seed an empty portal: ``demo`` = full demo data (the company of ``company_size`` people, by default
+    about 300), ``empty`` = only what a fresh portal has (the 44 core accounts)."""
     if mode not in ("demo", "empty"):
         raise ValueError(f"seed must be 'demo' or 'empty', not {mode!r}")
-    if deals < 0:
-        raise ValueError("deals must be >= 0")
+    if deals < 0 or company_size < 0:
+        raise ValueError("deals and company_size must be >= 0")
     seed_directories(portal)
-    seed_people_and_departments(portal)
-    summary: dict[str, int] = {"users": len(seed_people.PEOPLE), "departments": len(seed_people.DEPARTMENTS)}
+    size = (company_size or DEFAULT_COMPANY_SIZE) if mode == "demo" else company_size
+    users = seed_people_and_departments(portal, size)
+    departments = int(portal.conn.execute("SELECT COUNT(*) FROM departments").fetchone()[0])
+    summary: dict[str, int] = {"users": users, "departments": departments}
     if mode == "demo":
         seed_fields(portal)
         summary.update(seed_crm(portal))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sync_engine.sandbox.bitrix24.envelope import legacy_error
+from sync_engine.sandbox.bitrix24.files import FileProblem, decode_file, is_file_value
 from sync_engine.sandbox.bitrix24.phpquery import as_list, ci_get
 from sync_engine.sandbox.bitrix24.query import FilterCompiler, compile_order, quote
 from sync_engine.sandbox.bitrix24.schema import EntityKind, FieldDef, camel_name
@@ -59,6 +60,8 @@ class EntityStore:
         self.ufs = ufs
         self.stages = stages
         self.default_category = 0
+        # Signed link to a stored file (set by the twin, which knows its URL); file user fields need it.
+        self.file_link: Callable[[int, str], str] | None = None
         self.create_table()
 
     # ---- schema -------------------------------------------------------------------------------
@@ -97,7 +100,40 @@ class EntityStore:
         return by_camel.get(name.strip().lower()) or self.resolve(name)
 
     # ---- value conversion -----------------------------------------------------------------------
+    def _file(self, value: Any) -> int | None:
+        """A ``file`` user field value: ``[name, base64]`` / ``{"fileData": [...]}`` stores a new file,
+        ``{"id": n}`` (or ``n``) keeps a file the field already has, ``""`` clears it."""
+        if value in (None, "", [], {}):
+            return None
+        if is_file_value(value):
+            try:
+                content = decode_file(value)
+            except FileProblem as exc:
+                raise ValueProblem(str(exc)) from exc
+            cur = self.conn.execute("INSERT INTO blobs (NAME, CONTENT_TYPE, DATA) VALUES (?, ?, ?)",
+                                    (content.name, content.content_type, content.data))
+            return int(cur.lastrowid or 0)
+        raw = ci_get(value, "id") if isinstance(value, Mapping) else value
+        if isinstance(raw, list | dict) or not str(raw).strip().isdigit():
+            raise ValueProblem("a file must be given as [file name, base64 content] or {\"id\": <file id>}")
+        if self.conn.execute("SELECT 1 FROM blobs WHERE ID = ?", (int(str(raw)),)).fetchone() is None:
+            raise ValueProblem(f"file {raw} does not exist")
+        return int(str(raw))
+
+    def file_view(self, blob_id: Any, *, item: bool) -> dict[str, Any] | None:
+        if blob_id in (None, ""):
+            return None
+        row = self.conn.execute("SELECT NAME FROM blobs WHERE ID = ?", (int(blob_id),)).fetchone()
+        if row is None:
+            return None
+        url = self.file_link(int(blob_id), str(row[0])) if self.file_link else ""
+        if item:
+            return {"id": int(blob_id), "url": url, "urlMachine": url}
+        return {"id": int(blob_id), "showUrl": url, "downloadUrl": url}
+
     def _one(self, f: FieldDef, value: Any) -> Any:
+        if f.type == "file":
+            return self._file(value)
         kind = "int" if f.type in ("integer", "user", "employee", "enumeration", "crm_company", "crm_contact",
                                    "crm_lead", "crm_quote", "crm_category") else f.storage
         if value is None or (isinstance(value, str) and value == "" and kind not in ("text",)):
@@ -132,15 +168,19 @@ class EntityStore:
     def to_storage(self, f: FieldDef, value: Any) -> Any:
         try:
             if f.multiple:
-                items = [self._one(f, v) for v in as_list(value)]
+                values = [value] if f.type == "file" and is_file_value(value) and not isinstance(
+                    as_list(value)[0], list | dict) else as_list(value)
+                items = [self._one(f, v) for v in values]
                 return json.dumps([i for i in items if i is not None], ensure_ascii=False)
-            if isinstance(value, (dict, list)) and f.type not in ("crm_multifield",):
+            if isinstance(value, (dict, list)) and f.type not in ("crm_multifield", "file"):
                 raise ValueProblem("an array is not allowed here")
             return self._one(f, value)
         except ValueProblem as exc:
             raise legacy_error(f"Field '{f.name}': {exc}") from exc
 
     def legacy_value(self, f: FieldDef, value: Any) -> Any:
+        if f.type == "file":
+            return self._files_view(f, value, item=False)
         if f.multiple:
             items = json.loads(value) if value else []
             return [str(self.legacy_scalar(f, i)) for i in items]
@@ -156,7 +196,15 @@ class EntityStore:
             return "1" if value else "0"
         return str(value)
 
+    def _files_view(self, f: FieldDef, value: Any, *, item: bool) -> Any:
+        if f.multiple:
+            ids = json.loads(value) if value else []
+            return [v for i in ids if (v := self.file_view(i, item=item)) is not None]
+        return self.file_view(value, item=item)
+
     def item_value(self, f: FieldDef, value: Any) -> Any:
+        if f.type == "file":
+            return self._files_view(f, value, item=True)
         if f.multiple:
             items = json.loads(value) if value else []
             return [self.item_scalar(f, i) for i in items]

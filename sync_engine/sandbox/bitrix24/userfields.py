@@ -61,7 +61,9 @@ def crm_reference(settings: Mapping[str, Any], value: Any) -> str:
 class UserFields:
     """Registry of user fields per ``ENTITY_ID`` (``CRM_DEAL`` ...); tables maps ENTITY_ID -> SQL table."""
 
-    def __init__(self, conn: sqlite3.Connection, tables: dict[str, str]) -> None:
+    def __init__(self, conn: sqlite3.Connection, tables: dict[str, str | None]) -> None:
+        """``tables`` maps ENTITY_ID to the SQL table whose column holds the values; None means the
+        entity keeps its values elsewhere (users keep them in their JSON record)."""
         self.conn = conn
         self.tables = tables
         self._cache: dict[str, list[FieldDef]] = {}
@@ -136,7 +138,8 @@ class UserFields:
                               "Field name may contain only A-Z, 0-9 and _ and be at most 50 characters long")
         if self.conn.execute("SELECT 1 FROM userfields WHERE ENTITY_ID=? AND FIELD_NAME=?",
                              (entity_id, name)).fetchone():
-            raise BitrixError(400, "ERROR_CORE", f"A field with the name '{name}' already exists")
+            # CUserTypeEntity::Add's wording (USER_TYPE_ADD_ALREADY_ERROR), the same for every entity
+            raise BitrixError(400, "ERROR_CORE", f"Field {name} for {entity_id} object already exists")
         multiple = _yn(ci_get(fields, "MULTIPLE"))
         if type_id == "boolean":
             multiple = "N"
@@ -157,9 +160,9 @@ class UserFields:
         xml_ids = [str(ci_get(i, "XML_ID")) for i in items if isinstance(i, Mapping) and ci_get(i, "XML_ID")]
         if len(xml_ids) != len(set(xml_ids)):
             raise BitrixError(400, "ERROR_CORE", "Enumeration items have duplicate XML_ID")
-        table = self.tables.get(entity_id)
-        if table is None:
+        if entity_id not in self.tables:
             raise BitrixError(400, "ERROR_CORE", f"Entity {entity_id} has no user fields")
+        table = self.tables[entity_id]
         cur = self.conn.execute(
             "INSERT INTO userfields (ENTITY_ID, FIELD_NAME, USER_TYPE_ID, XML_ID, SORT, MULTIPLE, MANDATORY,"
             " SHOW_FILTER, SHOW_IN_LIST, EDIT_IN_LIST, IS_SEARCHABLE, SETTINGS, LABELS)"
@@ -180,9 +183,10 @@ class UserFields:
                 (field_id, str(ci_get(item, "VALUE", "")), _yn(ci_get(item, "DEF")),
                  php_int(ci_get(item, "SORT"), 0) or (n + 1) * 10, ci_get(item, "XML_ID")),
             )
-        sql_type = "TEXT" if multiple == "Y" else self._to_def(self._row(field_id)).sql_type
-        self.conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {sql_type}')
-        self.conn.execute(f'CREATE INDEX IF NOT EXISTS "ix_{table}_{name}" ON {table} ("{name}")')
+        if table is not None:
+            sql_type = "TEXT" if multiple == "Y" else self._to_def(self._row(field_id)).sql_type
+            self.conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {sql_type}')
+            self.conn.execute(f'CREATE INDEX IF NOT EXISTS "ix_{table}_{name}" ON {table} ("{name}")')
         self.invalidate()
         return field_id
 
@@ -243,10 +247,11 @@ class UserFields:
         row = self._row(field_id)
         if row["ENTITY_ID"] != entity_id:
             raise legacy_error("Not found")
-        table = self.tables[entity_id]
+        table = self.tables.get(entity_id)
         name = row["FIELD_NAME"]
-        self.conn.execute(f'DROP INDEX IF EXISTS "ix_{table}_{name}"')
-        self.conn.execute(f'ALTER TABLE {table} DROP COLUMN "{name}"')
+        if table is not None:
+            self.conn.execute(f'DROP INDEX IF EXISTS "ix_{table}_{name}"')
+            self.conn.execute(f'ALTER TABLE {table} DROP COLUMN "{name}"')
         self.conn.execute("DELETE FROM uf_enums WHERE FIELD_ID = ?", (field_id,))
         self.conn.execute("DELETE FROM userfields WHERE ID = ?", (field_id,))
         self.invalidate()

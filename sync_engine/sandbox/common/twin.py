@@ -23,6 +23,7 @@ class TwinSettings:
     flavour: str = "server"
     state_path: Path | None = None
     credentials: dict[str, str] = field(default_factory=dict)
+    company_size: int = 0  # Bitrix24: employees of the demo company (0 = the demo's default, about 300)
 
 
 class Twin(Protocol):
